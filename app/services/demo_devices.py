@@ -1,0 +1,197 @@
+"""Simulated devices for the demo seeder: the device-side work of building, sealing and signing
+incidents, runnable in worker processes.
+
+Device signing keys are derived from the install id and the device number, so a later seed run
+(or a worker process) can rebuild the same fleet without the keys ever being stored. This is a
+demo-only shortcut: real agents generate their keys on the device (issue: enrolment).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from app.domain.content import IncidentContent, MatchSpan, encode_content
+from app.domain.enums import EvidenceKind, IncidentStatus, Source
+from app.domain.manifest import EvidenceRef, Manifest, encode_manifest
+from app.security.sealing import seal, seal_aad, sign_manifest
+from app.services.demo.content import (
+    CATEGORY_WEIGHTS,
+    DEMO_PHRASES,
+    DemoPhrase,
+    DemoText,
+    make_incident_text,
+)
+from app.services.demo.screens import TEMPLATES, render_screenshot
+from app.services.evidence_store import pack
+from app.services.ingest import IncomingIncident, ItemResult, Prepared, prepare
+
+LIBRARY_VERSION = "demo-2026.1"
+
+
+@dataclass(frozen=True)
+class DemoDevice:
+    uuid: str
+    hostname: str
+    fingerprint: str
+    key: Ed25519PrivateKey
+
+
+@dataclass(frozen=True)
+class SealPlan:
+    """What every worker needs to act as the fleet (picklable)."""
+
+    seed: int
+    fleet_key: str
+    evidence_public_key: bytes
+    logins: tuple[str, ...]
+    fleet_size: int
+    end: datetime
+    device_keys: tuple[tuple[str, bytes], ...] = ()  # the console's view: uuid → public key
+
+
+@dataclass(frozen=True)
+class Chunk:
+    index: int
+    first_seq: int
+    times: tuple[datetime, ...]
+    screenshot_offsets: frozenset[int]
+
+
+def uuid7(when: datetime, random_bits: int) -> str:
+    """A time-ordered UUID (RFC 9562 version 7), as agents make incident ids: consecutive ids
+    land next to each other in the unique index, so ingest touches few pages per batch."""
+    millis = int(when.timestamp() * 1000) & ((1 << 48) - 1)
+    rand_a, rand_b = (random_bits >> 62) & 0xFFF, random_bits & ((1 << 62) - 1)
+    value = (millis << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b
+    return str(uuid.UUID(int=value))
+
+
+def fleet(fleet_key: str, count: int) -> list[DemoDevice]:
+    """The demo devices of one install (`fleet_key` is its install id)."""
+    devices = []
+    for n in range(count):
+        material = hashlib.sha256(f"kestrel-demo-device/{fleet_key}/{n}".encode()).digest()
+        room = ("LIB", "IT1", "IT2", "SCI", "HUM", "MFL", "SIX")[n % 7]
+        devices.append(DemoDevice(
+            uuid=str(uuid.UUID(bytes=material[:16], version=4)),
+            hostname=f"{room}-LAPTOP-{n + 1:03d}",
+            fingerprint=hashlib.sha256(b"cert" + material).hexdigest(),
+            key=Ed25519PrivateKey.from_private_bytes(material)))
+    return devices
+
+
+class _Worker:
+    """Per-process state, built once by init_worker."""
+
+    def __init__(self, plan: SealPlan) -> None:
+        self.plan = plan
+        self.fleet = fleet(plan.fleet_key, plan.fleet_size)
+        self.public = X25519PublicKey.from_public_bytes(plan.evidence_public_key)
+        cats = sorted(CATEGORY_WEIGHTS)
+        self.categories = cats
+        self.cum_weights = _cumulative([CATEGORY_WEIGHTS[c] for c in cats])
+        self.phrases: dict[str, list[DemoPhrase]] = {}
+        for phrase in DEMO_PHRASES:
+            self.phrases.setdefault(phrase.category, []).append(phrase)
+        # A few pupils account for many incidents, as in real schools.
+        self.login_weights = _cumulative([1.0 / (1 + i) ** 0.8 for i in range(len(plan.logins))])
+        shuffled = list(plan.logins)
+        random.Random(plan.seed).shuffle(shuffled)
+        self.logins = shuffled
+
+
+_STATE: _Worker | None = None
+
+
+def init_worker(plan: SealPlan) -> None:
+    global _STATE
+    _STATE = _Worker(plan)
+
+
+def build_and_prepare_chunk(chunk: Chunk) -> list[Prepared | ItemResult]:
+    """Device work plus the console's CPU-bound checks (against the keys the console holds),
+    so the single writer only has to store."""
+    state = _STATE
+    assert state is not None, "init_worker must run first"
+    keys = dict(state.plan.device_keys)
+    return [prepare(item, keys) for item in build_chunk(chunk)]
+
+
+def build_chunk(chunk: Chunk) -> list[IncomingIncident]:
+    state = _STATE
+    assert state is not None, "init_worker must run first"
+    rng = random.Random(state.plan.seed * 7919 + chunk.index)
+    return [_incident(state, rng, chunk, i, when) for i, when in enumerate(chunk.times)]
+
+
+def _incident(state: _Worker, rng: random.Random, chunk: Chunk, offset: int,
+              when: datetime) -> IncomingIncident:
+    category = rng.choices(state.categories, cum_weights=state.cum_weights)[0]
+    phrase = rng.choice(state.phrases[category])
+    text = make_incident_text(rng, phrase)
+    login = rng.choices(state.logins, cum_weights=state.login_weights)[0]
+    device = state.fleet[int(hashlib.md5(login.encode()).hexdigest(), 16) % len(state.fleet)]
+    incident_uuid = uuid7(when, rng.getrandbits(74))
+    blobs: tuple[bytes, ...] = ()
+    refs: tuple[EvidenceRef, ...] = ()
+    boxes: tuple[tuple[int, int, int, int], ...] = ()
+    if offset in chunk.screenshot_offsets:
+        shot = render_screenshot(text, rng.choice(TEMPLATES), rng)
+        boxes = tuple((b.x, b.y, b.w, b.h) for b in shot.boxes)
+        blob = pack(seal(shot.webp, state.public, seal_aad(incident_uuid, "screenshot")))
+        blobs = (blob,)
+        refs = (EvidenceRef(hashlib.sha256(blob).hexdigest(), EvidenceKind.SCREENSHOT,
+                            "image/webp", len(shot.webp), shot.width, shot.height,
+                            hashlib.sha256(shot.webp).hexdigest()),)
+    content = _content(text, phrase, boxes)
+    sealed_content = pack(seal(encode_content(content), state.public,
+                               seal_aad(incident_uuid, "content")))
+    manifest = encode_manifest(Manifest(
+        uuid=incident_uuid, device=device.uuid, seq=chunk.first_seq + offset, captured_at=when,
+        category=category, severity=phrase.severity,
+        source=Source.SCREEN if blobs else text.source, library_version=LIBRARY_VERSION,
+        subject=login, content_sha256=hashlib.sha256(sealed_content).hexdigest(),
+        evidence=refs))
+    return IncomingIncident(manifest=manifest, signature=sign_manifest(device.key, manifest),
+                            sealed_content=sealed_content, blobs=blobs, opened=content,
+                            status=_status(rng, (state.plan.end - when).days))
+
+
+def _content(text: DemoText, phrase: DemoPhrase,
+             boxes: tuple[tuple[int, int, int, int], ...]) -> IncidentContent:
+    span = MatchSpan(text.context[text.match_start:text.match_end], text.match_start,
+                     text.match_end, phrase.phrase, boxes)
+    return IncidentContent(text.app, text.window_title, text.url, text.context, (span,))
+
+
+def _status(rng: random.Random, age_days: int) -> IncidentStatus:
+    """Recent incidents wait in the queue; older ones have been triaged."""
+    roll = rng.random()
+    if age_days < 3:
+        return IncidentStatus.NEW if roll < 0.8 else IncidentStatus.REVIEWING
+    options: tuple[tuple[float, IncidentStatus], ...]
+    if age_days < 14:
+        options = ((0.25, IncidentStatus.NEW), (0.45, IncidentStatus.REVIEWING),
+                   (0.7, IncidentStatus.FALSE_POSITIVE), (0.85, IncidentStatus.ACTIONED))
+    else:
+        options = ((0.02, IncidentStatus.REVIEWING), (0.35, IncidentStatus.FALSE_POSITIVE),
+                   (0.55, IncidentStatus.ACTIONED))
+    for limit, status in options:
+        if roll < limit:
+            return status
+    return IncidentStatus.CLOSED
+
+
+def _cumulative(weights: list[float]) -> list[float]:
+    total, out = 0.0, []
+    for w in weights:
+        total += w
+        out.append(total)
+    return out

@@ -1,0 +1,39 @@
+"""Create the demo school: an install in demo mode, its staff, and months of incidents.
+
+Used by the first-run choice "Try the demo school", `main.py demo` and `main.py seed` on a fresh
+data folder. The demo's accounts all use `DEMO_PASSWORD`, shown on the sign-in screen, because
+the data is synthetic and the point is to look around.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.services.console import Console
+from app.services.install import create_install
+from app.services.seed import DEMO_PASSWORD, DEMO_STAFF, Progress, add_demo_staff, seed_incidents
+from app.services.users import login
+
+DEMO_SCHOOL = "Northgate Academy (demo)"
+DEMO_DSL = ("dsl", "Alex Morgan")
+DEMO_ACCOUNTS: tuple[tuple[str, str], ...] = (
+    (DEMO_DSL[0], "DSL"), *((u, role.label) for u, _name, role in DEMO_STAFF))
+DEFAULT_INCIDENTS = 3000
+DEFAULT_SCREENSHOTS = 250
+
+__all__ = ["DEMO_ACCOUNTS", "DEMO_PASSWORD", "create_demo_school"]
+
+
+def create_demo_school(root: Path, incidents: int = DEFAULT_INCIDENTS,
+                       screenshots: int = DEFAULT_SCREENSHOTS, key_mode: str = "keyring",
+                       passphrase: str | None = None, progress: Progress | None = None,
+                       workers: int | None = None) -> Console:
+    """A fresh demo install in `root` with staff and seeded incidents; returns it open."""
+    console, _recovery = create_install(root, DEMO_SCHOOL, DEMO_DSL[0], DEMO_DSL[1],
+                                        DEMO_PASSWORD, key_mode=key_mode, passphrase=passphrase,
+                                        is_demo=True)
+    dsl = login(console, DEMO_DSL[0], DEMO_PASSWORD)
+    add_demo_staff(console, dsl.evidence_key())
+    dsl.lock()
+    seed_incidents(console, incidents, screenshots, progress=progress, workers=workers)
+    return console

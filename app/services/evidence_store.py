@@ -1,0 +1,84 @@
+"""The sealed evidence store: content-addressed, write-once files.
+
+A sealed file is self-contained: `KSEAL1`, the length of the HPKE-wrapped data key, the wrapped
+key, then nonce‖ciphertext. Its name is the SHA-256 of its bytes, so a file that changes no
+longer matches its name and `verify` finds it. Files are written to a temporary name, flushed to
+disk and linked into place; an existing file is never replaced. Plaintext never touches disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import struct
+from pathlib import Path
+
+from app.errors import IntegrityError, NotFoundError
+from app.security.sealing import Sealed
+
+_MAGIC = b"KSEAL1"
+
+
+def pack(sealed: Sealed) -> bytes:
+    return _MAGIC + struct.pack(">H", len(sealed.wrapped_key)) + sealed.wrapped_key \
+        + sealed.ciphertext
+
+
+def unpack(blob: bytes) -> Sealed:
+    if not blob.startswith(_MAGIC) or len(blob) < len(_MAGIC) + 2:
+        raise IntegrityError("An evidence file is not a Kestrel sealed file.")
+    (size,) = struct.unpack(">H", blob[len(_MAGIC):len(_MAGIC) + 2])
+    start = len(_MAGIC) + 2
+    return Sealed(blob[start:start + size], blob[start + size:])
+
+
+class EvidenceStore:
+    """Sealed files under one folder, named by hash. Thread-safe: files are immutable."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path_for(self, sha256: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise NotFoundError("That evidence reference is not a SHA-256 hash.")
+        return self.root / sha256[:2] / sha256
+
+    def put(self, blob: bytes) -> str:
+        """Store bytes once; return their SHA-256. Storing the same bytes again is a no-op."""
+        sha = hashlib.sha256(blob).hexdigest()
+        target = self.path_for(sha)
+        if target.exists():
+            return sha
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{sha}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            handle.write(blob)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, target)  # fails if another writer got there first: never overwrite
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+        return sha
+
+    def get(self, sha256: str) -> bytes:
+        """Read a sealed file and check it still hashes to its name."""
+        try:
+            blob = self.path_for(sha256).read_bytes()
+        except FileNotFoundError:
+            raise NotFoundError("The sealed evidence file is missing from the evidence "
+                                "folder.") from None
+        if hashlib.sha256(blob).hexdigest() != sha256:
+            raise IntegrityError(f"Evidence file {sha256[:12]}… no longer matches its hash: "
+                                 "it has been altered or damaged.")
+        return blob
+
+    def check(self, sha256: str) -> str | None:
+        """None if the file is present and intact, else a sentence saying what is wrong."""
+        try:
+            self.get(sha256)
+        except (NotFoundError, IntegrityError) as exc:
+            return str(exc)
+        return None

@@ -1,0 +1,268 @@
+"""SQLAlchemy 2.x typed models for the whole domain of DESIGN §4.
+
+The schema itself is created and changed only by the Alembic migrations in db/migrations; these
+classes describe it for queries. Large tables (incidents, matches, audit) use integer keys and
+narrow rows; opened content that quotes a pupil stays in as few columns as possible.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from db.types import UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def table(model: type[Base]) -> Table:
+    """The Core table of a model, for fast executemany inserts (ORM bulk runs at half speed)."""
+    return cast(Table, model.__table__)
+
+
+class Site(Base):
+    __tablename__ = "sites"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class KeySlot(Base):
+    """A long-term private key wrapped with a key derived from one user's password."""
+
+    __tablename__ = "key_slots"
+    __table_args__ = (UniqueConstraint("user_id", "purpose"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(32))
+    kdf: Mapped[str] = mapped_column(String(200))  # JSON: algorithm, salt, cost parameters
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    cert_fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    signing_public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16))
+    agent_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    clock_skew_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class Subject(Base):
+    """A pupil account as the devices see it (login), with MIS details."""
+
+    __tablename__ = "subjects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(128), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    year_group: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    upn: Mapped[str | None] = mapped_column(String(13), nullable=True)
+
+
+class Category(Base):
+    __tablename__ = "categories"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    uksic_group: Mapped[str] = mapped_column(String(100))
+    colour: Mapped[str] = mapped_column(String(9))
+    restricted_imagery: Mapped[bool] = mapped_column(Boolean)
+
+
+class Phrase(Base):
+    __tablename__ = "phrases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    pattern: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(8))
+    severity: Mapped[int] = mapped_column(SmallInteger)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    whole_word: Mapped[bool] = mapped_column(Boolean, default=True)
+    exceptions: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of strings
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    library_version: Mapped[str] = mapped_column(String(32))
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        Index("ix_incidents_captured", "captured_at", "id"),
+        Index("ix_incidents_status_captured", "status", "captured_at", "id"),
+        Index("ix_incidents_category_captured", "category_id", "captured_at", "id"),
+        Index("ix_incidents_severity_captured", "severity", "captured_at", "id"),
+        Index("ix_incidents_subject_captured", "subject_id", "captured_at"),
+        Index("ix_incidents_device_seq", "device_id", "sequence"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"), nullable=True)
+    captured_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    source: Mapped[str] = mapped_column(String(8))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    severity: Mapped[int] = mapped_column(SmallInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"), nullable=True)
+    app: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    window_title: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    context_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    matched_text: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    library_version: Mapped[str] = mapped_column(String(32))
+    signature_status: Mapped[str] = mapped_column(String(16))
+    has_screenshot: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class IncidentManifest(Base):
+    """What the device sent, byte for byte (kept for custody): the signed manifest, the device's
+    signature over it, and the content sealed to the evidence key."""
+
+    __tablename__ = "incident_manifests"
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    manifest: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Match(Base):
+    __tablename__ = "matches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    phrase_id: Mapped[int | None] = mapped_column(ForeignKey("phrases.id"), nullable=True)
+    matched_text: Mapped[str] = mapped_column(String(500))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    boxes: Mapped[str] = mapped_column(Text, default="[]")  # JSON [[x, y, w, h], ...]
+
+
+class Evidence(Base):
+    __tablename__ = "evidence"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    sealed_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    plaintext_sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    media_type: Mapped[str] = mapped_column(String(32))
+    verification: Mapped[str] = mapped_column(String(16))
+    restricted: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    opened_by: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+
+
+class CaseIncident(Base):
+    __tablename__ = "case_incidents"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True,
+                                             index=True)
+
+
+class CaseEntry(Base):
+    """One line of a case chronology; back-dated entries keep both times."""
+
+    __tablename__ = "case_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    agency: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    agency_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained record of every act (DESIGN §10)."""
+
+    __tablename__ = "audit_events"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200))
+    details: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """A signed statement 'the chain up to seq ends in hash'."""
+
+    __tablename__ = "audit_checkpoints"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SettingRow(Base):
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,57 @@
+"""SQL for the hash-chained audit log and its signed checkpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, func, insert, select
+from sqlalchemy.orm import Session
+
+from db.models import AuditCheckpoint, AuditEvent, table
+
+
+def last_event(session: Session) -> tuple[int, str] | None:
+    row = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    return None if row is None else (int(row.seq), str(row.hash))
+
+
+def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(insert(table(AuditEvent)), rows)
+
+
+def insert_checkpoint(session: Session, seq: int, chain_hash: str, ts: datetime,
+                      signature: bytes) -> None:
+    session.execute(insert(table(AuditCheckpoint)),
+                    [{"seq": seq, "hash": chain_hash, "ts": ts, "signature": signature}])
+
+
+def iter_events(session: Session, batch: int = 5000) -> Iterator[Row[Any]]:
+    """Every event in sequence order, fetched in keyset batches."""
+    after = -1
+    while True:
+        rows = session.execute(
+            select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(batch)
+        ).scalars().all()
+        if not rows:
+            return
+        yield from rows  # type: ignore[misc]
+        after = rows[-1].seq
+
+
+def checkpoints(session: Session) -> Sequence[AuditCheckpoint]:
+    return session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)).scalars().all()
+
+
+def count_events(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
+
+
+def recent(session: Session, limit: int, before_seq: int | None = None) -> Sequence[AuditEvent]:
+    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
+    if before_seq is not None:
+        stmt = stmt.where(AuditEvent.seq < before_seq)
+    return session.execute(stmt).scalars().all()

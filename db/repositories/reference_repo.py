@@ -1,0 +1,67 @@
+"""SQL for reference data: the site, categories, phrases, subjects (pupils) and devices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from db.models import Category, Device, Phrase, Site, Subject, table
+
+
+def site(session: Session) -> Site | None:
+    return session.execute(select(Site).limit(1)).scalar_one_or_none()
+
+
+def add_site(session: Session, row: dict[str, Any]) -> None:
+    session.execute(insert(table(Site)), [row])
+
+
+def category_ids(session: Session) -> dict[str, int]:
+    return {k: i for k, i in session.execute(select(Category.key, Category.id)).all()}
+
+
+def categories(session: Session) -> Sequence[Category]:
+    return session.execute(select(Category).order_by(Category.id)).scalars().all()
+
+
+def insert_categories(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(insert(table(Category)), rows)
+
+
+def insert_phrases(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(table(Phrase)), rows)
+
+
+def phrase_ids(session: Session) -> dict[tuple[int, str], int]:
+    rows = session.execute(select(Phrase.category_id, Phrase.pattern, Phrase.id)).all()
+    return {(c, p): i for c, p, i in rows}
+
+
+def insert_subjects(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(table(Subject)), rows)
+
+
+def subject_ids(session: Session) -> dict[str, int]:
+    return {k: i for k, i in session.execute(select(Subject.login, Subject.id)).all()}
+
+
+def count_subjects(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(Subject)).scalar_one())
+
+
+def insert_devices(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(table(Device)), rows)
+
+
+def devices(session: Session) -> Sequence[Device]:
+    return session.execute(select(Device).order_by(Device.id)).scalars().all()
+
+
+def device_by_uuid(session: Session, uuid: str) -> Device | None:
+    return session.execute(select(Device).where(Device.uuid == uuid)).scalar_one_or_none()

@@ -1,0 +1,79 @@
+"""list: a filtered, sorted page of 200 through the service at 100,000 (and, at full scale,
+1,000,000) incidents, against a raw keyset query on the same database."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import text
+
+from app.domain.dto import IncidentQuery
+from app.domain.enums import IncidentStatus
+from app.paths import REPO_ROOT, DataPaths
+from app.services import incidents, users
+from app.services.install import open_install
+from app.services.seed import seed_incidents
+from tests.perf.bench_seed import PASSPHRASE, fresh_install
+from tests.perf.common import Figure, median_ms
+
+CACHE = REPO_ROOT / "perf-results"
+SIZES = {"small": (20_000,), "full": (100_000, 1_000_000)}
+QUERIES = {
+    "newest": IncidentQuery(),
+    "open_queue": IncidentQuery(statuses=(IncidentStatus.NEW, IncidentStatus.REVIEWING)),
+    "category_by_severity": IncidentQuery(category_keys=("bullying",), sort="severity"),
+    "high_severity_oldest": IncidentQuery(min_severity=4, sort="oldest"),
+    "year_9": IncidentQuery(year_group=9),
+}
+
+
+def _database(count: int):  # type: ignore[no-untyped-def]
+    """A seeded benchmark install, built once and kept in perf-results/ (git-ignored)."""
+    root = CACHE / f"list-{count}"
+    if not DataPaths(root).is_initialised():
+        print(f"  building a {count:,}-incident benchmark database in {root} …", flush=True)
+        start = time.perf_counter()
+        console = fresh_install(root)
+        seed_incidents(console, count, 0, seed=11)
+        console.close()
+        print(f"  built in {time.perf_counter() - start:.0f} s", flush=True)
+    return open_install(root, PASSPHRASE)
+
+
+def run(scale: str) -> list[Figure]:
+    """Incident list page of 200, any filter, through the service vs raw keyset SQL."""
+    return [figure for count in SIZES[scale] for figure in _bench(count)]
+
+
+def _bench(count: int) -> list[Figure]:
+    console = _database(count)
+    try:
+        dsl = users.login(console, "dsl", "benchmark password")
+        with console.engine.connect() as conn:
+            raw = median_ms(lambda: conn.execute(text(
+                "SELECT id, captured_at, severity, status FROM incidents "
+                "ORDER BY captured_at DESC, id DESC LIMIT 200")).all())
+        figures = []
+        for name, query in QUERIES.items():
+            ms = median_ms(lambda q=query: incidents.list_incidents(console, dsl, q))
+            figures.append(Figure(f"list_page_{name}@{count}", ms, "ms", "≤ 50 ms",
+                                  "raw keyset SQL", raw))
+        deep = _deep_cursor(console, dsl)
+        ms = median_ms(lambda: incidents.list_incidents(console, dsl, IncidentQuery(), deep))
+        figures.append(Figure(f"list_page_deep_page_50@{count}", ms, "ms", "≤ 50 ms",
+                              "raw keyset SQL", raw))
+        worst = max(f.value for f in figures)
+        figures.append(Figure(f"list_page_worst@{count}", worst, "ms", "≤ 50 ms",
+                              "raw keyset SQL", raw))
+        return figures
+    finally:
+        console.close()
+
+
+def _deep_cursor(console, dsl):  # type: ignore[no-untyped-def]
+    cursor = None
+    for _ in range(50):
+        cursor = incidents.list_incidents(console, dsl, IncidentQuery(), cursor).next_cursor
+    return cursor
+
+
