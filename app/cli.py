@@ -14,9 +14,14 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.errors import KestrelError, ValidationError
 from app.paths import DataPaths, default_demo_dir, default_school_dir
+from app.settings import load_settings
+
+if TYPE_CHECKING:
+    from app.services.console import Console
 
 log = logging.getLogger("kestrel")
 
@@ -146,6 +151,17 @@ def _key_mode(args: argparse.Namespace) -> str:
     return str(getattr(args, "key_mode", "keyring"))
 
 
+def _open(args: argparse.Namespace, root: Path) -> Console:
+    """Open an existing install (a demo in passphrase mode needs no passphrase file)."""
+    from app.services.demo_school import passphrase_for
+    from app.services.install import open_install
+
+    if not DataPaths(root).is_initialised():
+        return open_install(root)  # raises the one-line "no install here" error
+    settings = load_settings(DataPaths(root).settings)
+    return open_install(root, passphrase_for(settings, _passphrase(args)))
+
+
 def _cmd_gui(args: argparse.Namespace) -> int:
     from app.ui.app import run_console  # Qt loads only for GUI commands
 
@@ -180,14 +196,13 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 def _cmd_seed(args: argparse.Namespace) -> int:
     from app.services.demo_school import create_demo_school
-    from app.services.install import open_install
     from app.services.seed import seed_incidents
 
     root = _data_dir(args, demo=True)
     started = time.perf_counter()
     progress = _progress_printer(args.incidents)
     if DataPaths(root).is_initialised():
-        console = open_install(root, _passphrase(args))
+        console = _open(args, root)
         try:
             report = seed_incidents(console, args.incidents, args.screenshots, seed=args.seed,
                                     progress=progress, workers=args.workers)
@@ -196,7 +211,8 @@ def _cmd_seed(args: argparse.Namespace) -> int:
         count = report.incidents
     else:
         console = create_demo_school(root, args.incidents, args.screenshots,
-                                     key_mode=_key_mode(args), passphrase=_passphrase(args),
+                                     key_mode=getattr(args, "key_mode", "auto"),
+                                     passphrase=_passphrase(args),
                                      progress=progress, workers=args.workers)
         console.close()
         count = args.incidents
@@ -219,9 +235,8 @@ def _progress_printer(total: int) -> Callable[[int, int], None]:
 
 def _cmd_verify(args: argparse.Namespace) -> int:
     from app.services.audit_log import verify_install
-    from app.services.install import open_install
 
-    console = open_install(_data_dir(args), _passphrase(args))
+    console = _open(args, _data_dir(args))
     try:
         report = verify_install(console)
     finally:

@@ -102,3 +102,21 @@ def install_with_incidents(install):  # type: ignore[no-untyped-def]
 
     seed_incidents(install, 40, 2, workers=1)
     return install, users.login(install, "dsl", DSL_PASSWORD)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A real, emptied PostgreSQL database (CI starts one with .ci/start-postgres)."""
+    url = os.environ.get("KESTREL_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set KESTREL_TEST_POSTGRES_URL (see .ci/run)")
+        pytest.skip("no KESTREL_TEST_POSTGRES_URL: run `bash .ci/start-postgres` and export it")
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    yield url

@@ -190,7 +190,8 @@ def _read(path: Path) -> dict[str, Any]:
 
 def _write_atomically(path: Path, doc: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner-only
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(doc, handle, indent=2, sort_keys=True)
         handle.flush()
         os.fsync(handle.fileno())

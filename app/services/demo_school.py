@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.errors import KeyringRefusedError
+from app.security.keyring_store import trusted_backend
 from app.services.console import Console
 from app.services.install import create_install
 from app.services.seed import DEMO_PASSWORD, DEMO_STAFF, Progress, add_demo_staff, seed_incidents
 from app.services.users import login
+from app.settings import Settings
 
 DEMO_SCHOOL = "Northgate Academy (demo)"
 DEMO_DSL = ("dsl", "Alex Morgan")
@@ -20,15 +23,27 @@ DEMO_ACCOUNTS: tuple[tuple[str, str], ...] = (
     (DEMO_DSL[0], "DSL"), *((u, role.label) for u, _name, role in DEMO_STAFF))
 DEFAULT_INCIDENTS = 3000
 DEFAULT_SCREENSHOTS = 250
+# Where the PC has no trusted keyring the demo falls back to passphrase mode with this
+# published passphrase: the data is synthetic, and the demo must open on any machine.
+DEMO_PASSPHRASE = "kestrel-demo-school"
 
-__all__ = ["DEMO_ACCOUNTS", "DEMO_PASSWORD", "create_demo_school"]
+__all__ = ["DEMO_ACCOUNTS", "DEMO_PASSPHRASE", "DEMO_PASSWORD", "create_demo_school",
+           "passphrase_for"]
 
 
 def create_demo_school(root: Path, incidents: int = DEFAULT_INCIDENTS,
-                       screenshots: int = DEFAULT_SCREENSHOTS, key_mode: str = "keyring",
+                       screenshots: int = DEFAULT_SCREENSHOTS, key_mode: str = "auto",
                        passphrase: str | None = None, progress: Progress | None = None,
                        workers: int | None = None) -> Console:
-    """A fresh demo install in `root` with staff and seeded incidents; returns it open."""
+    """A fresh demo install in `root` with staff and seeded incidents; returns it open.
+
+    `key_mode="auto"` uses the OS keyring when it is trusted, else the demo passphrase."""
+    if key_mode == "auto":
+        try:
+            trusted_backend()
+            key_mode = "keyring"
+        except KeyringRefusedError:
+            key_mode, passphrase = "passphrase", DEMO_PASSPHRASE
     console, _recovery = create_install(root, DEMO_SCHOOL, DEMO_DSL[0], DEMO_DSL[1],
                                         DEMO_PASSWORD, key_mode=key_mode, passphrase=passphrase,
                                         is_demo=True)
@@ -37,3 +52,10 @@ def create_demo_school(root: Path, incidents: int = DEFAULT_INCIDENTS,
     dsl.lock()
     seed_incidents(console, incidents, screenshots, progress=progress, workers=workers)
     return console
+
+
+def passphrase_for(settings: Settings, given: str | None) -> str | None:
+    """The passphrase to try: the one given, else the published one for a demo install."""
+    if given is None and settings.is_demo and settings.key_mode == "passphrase":
+        return DEMO_PASSPHRASE
+    return given

@@ -197,7 +197,7 @@ def _rows(uow: UnitOfWork, fresh: list[tuple[IncomingIncident, Manifest]], refs:
         manifests.append({"incident_id": incident_id, "manifest": item.manifest,
                           "signature": item.signature, "sealed_content": item.sealed_content})
         for span in content.matches if content else ():
-            matches.append({"incident_id": incident_id, "phrase_id": None,
+            matches.append({"incident_id": incident_id,
                             "matched_text": span.text, "start": span.start, "end": span.end,
                             "boxes": json.dumps([list(b) for b in span.boxes])})
         restricted = CATEGORY_BY_KEY[m.category].restricted_imagery

@@ -89,17 +89,18 @@ def insert_many(session: Session, incidents: list[dict[str, Any]],
     _index_text(session, incidents)
 
 
-_COMPILED: dict[tuple[str, str], tuple[str, list[tuple[str, Any]], bool]] = {}
+_COMPILED: dict[tuple[str, str, tuple[str, ...]], tuple[str, list[tuple[str, Any]], bool]] = {}
 
 
 def _executemany(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Rows must share one set of keys (columns left out get their defaults, e.g. ids)."""
     conn = session.connection()
     dialect = conn.dialect
-    key = (model.__tablename__, dialect.name)
+    columns = tuple(rows[0])
+    key = (model.__tablename__, dialect.name, columns)
     if key not in _COMPILED:
-        compiled = insert(table(model)).compile(dialect=dialect)
-        names = list(compiled.positiontup or []) if compiled.positional else \
-            [c.name for c in table(model).columns]
+        compiled = insert(table(model)).compile(dialect=dialect, column_keys=list(columns))
+        names = list(compiled.positiontup or []) if compiled.positional else list(columns)
         procs = [(n, table(model).columns[n].type.bind_processor(dialect)) for n in names]
         _COMPILED[key] = (str(compiled), procs, compiled.positional)
     sql, procs, positional = _COMPILED[key]

@@ -35,6 +35,7 @@ YEAR_END = datetime(2026, 9, 1, tzinfo=UTC)
 
 # --- pupils -------------------------------------------------------------------------------
 
+
 def test_pupils_are_reproducible_per_seed_and_unique_by_login() -> None:
     pupils = make_pupils(random.Random(42))
     assert pupils == make_pupils(random.Random(42))
@@ -65,6 +66,7 @@ def test_sixth_form_is_smaller_than_main_school_years() -> None:
 
 
 # --- phrases and contexts ---------------------------------------------------------------
+
 
 def test_every_category_has_four_to_eight_phrases_with_sensible_severity() -> None:
     by_category = Counter(p.category for p in DEMO_PHRASES)
@@ -110,6 +112,7 @@ def test_incident_text_is_reproducible_per_seed() -> None:
 
 # --- rhythm -------------------------------------------------------------------------------
 
+
 def test_times_are_sorted_utc_and_inside_the_range() -> None:
     start = datetime(2025, 9, 1, 7, 15, 0, 123, tzinfo=UTC)
     end = datetime(2026, 3, 1, 18, 45, tzinfo=UTC)
@@ -123,8 +126,7 @@ def test_times_are_sorted_utc_and_inside_the_range() -> None:
 
 def test_term_tuesday_late_morning_is_far_busier_than_sunday_or_august() -> None:
     times = incident_times(random.Random(12), 300_000, YEAR_START, YEAR_END)
-    hours = Counter(t.astimezone(LONDON).replace(minute=0, second=0, microsecond=0)
-                    for t in times)
+    hours = Counter(t.astimezone(LONDON).replace(minute=0, second=0, microsecond=0) for t in times)
 
     def at_eleven(day: date) -> int:
         return hours[datetime(day.year, day.month, day.day, 11, tzinfo=LONDON)]
@@ -140,8 +142,10 @@ def test_most_incidents_fall_in_the_school_day() -> None:
     times = incident_times(random.Random(13), 50_000, YEAR_START, YEAR_END)
     local = [t.astimezone(LONDON) for t in times]
     in_lessons = sum(
-        1 for t in local
-        if t.weekday() < 5 and not is_school_holiday(t.date())
+        1
+        for t in local
+        if t.weekday() < 5
+        and not is_school_holiday(t.date())
         and (8, 30) <= (t.hour, t.minute) < (15, 30)
     )
     evenings = sum(1 for t in local if 17 <= t.hour < 22)
@@ -150,8 +154,14 @@ def test_most_incidents_fall_in_the_school_day() -> None:
 
 
 def test_english_school_holidays_are_recognised() -> None:
-    for day in (date(2025, 12, 25), date(2026, 2, 17), date(2026, 4, 8), date(2026, 5, 27),
-                date(2026, 8, 11), date(2025, 10, 29)):
+    for day in (
+        date(2025, 12, 25),
+        date(2026, 2, 17),
+        date(2026, 4, 8),
+        date(2026, 5, 27),
+        date(2026, 8, 11),
+        date(2025, 10, 29),
+    ):
         assert is_school_holiday(day), day
     for day in (date(2025, 11, 11), date(2026, 3, 10), date(2026, 6, 16)):
         assert not is_school_holiday(day), day
@@ -164,6 +174,7 @@ def test_times_reject_naive_datetimes_and_allow_zero() -> None:
 
 
 # --- screenshots --------------------------------------------------------------------------
+
 
 def _texts(seed: int, n: int) -> list[DemoText]:
     rng = random.Random(seed)
@@ -221,8 +232,18 @@ def test_blanking_the_phrase_changes_pixels_only_inside_its_boxes(template: str)
         context = f"Maya: did you see the group chat yeah {phrase}"
         start = len(context) - len(phrase)
         blank = context[:start] + " " * len(phrase)
-        texts = [DemoText(c, start, len(context), "Chrome", "Maya - Messages - Google Chrome",
-                          "https://chat.example.com/c/1", Source.SCREEN) for c in (context, blank)]
+        texts = [
+            DemoText(
+                c,
+                start,
+                len(context),
+                "Chrome",
+                "Maya - Messages - Google Chrome",
+                "https://chat.example.com/c/1",
+                Source.SCREEN,
+            )
+            for c in (context, blank)
+        ]
         shots = [render_screenshot(t, template, random.Random(seed)) for t in texts]
         images = [Image.open(io.BytesIO(s.webp)).convert("RGB") for s in shots]
         changed = ImageChops.difference(*images).convert("L").point(lambda v: 255 if v else 0)
@@ -230,8 +251,9 @@ def test_blanking_the_phrase_changes_pixels_only_inside_its_boxes(template: str)
         assert len(boxes) == 1
         box = boxes[0]
         assert changed.crop((box.x, box.y, box.x + box.w, box.y + box.h)).getbbox() is not None
-        ImageDraw.Draw(changed).rectangle((box.x, box.y, box.x + box.w - 1, box.y + box.h - 1),
-                                          fill=0)
+        ImageDraw.Draw(changed).rectangle(
+            (box.x, box.y, box.x + box.w - 1, box.y + box.h - 1), fill=0
+        )
         assert changed.getbbox() is None, f"{template}/{phrase}: pixels changed outside the box"
 
 
@@ -241,8 +263,15 @@ def test_a_match_that_wraps_gets_one_box_per_line() -> None:
     for n in range(8, 30):
         context = "Ava: " + " ".join(["homework"] * n) + f" {phrase} ok"
         start = context.index(phrase)
-        text = DemoText(context, start, start + len(phrase), "Teams",
-                        "Chat | Ava | Microsoft Teams", None, Source.SCREEN)
+        text = DemoText(
+            context,
+            start,
+            start + len(phrase),
+            "Teams",
+            "Chat | Ava | Microsoft Teams",
+            None,
+            Source.SCREEN,
+        )
         for template in TEMPLATES:
             _, boxes = render_image(text, template, random.Random(n))
             if len(boxes) == 2:
@@ -254,8 +283,9 @@ def test_a_match_that_wraps_gets_one_box_per_line() -> None:
 
 def test_window_title_match_is_boxed_in_the_title_bar() -> None:
     title = "buy weed uk - Search - Google Chrome"
-    text = DemoText(title, 0, 8, "Chrome", title, "https://search.example.com/search?q=x",
-                    Source.WINDOW)
+    text = DemoText(
+        title, 0, 8, "Chrome", title, "https://search.example.com/search?q=x", Source.WINDOW
+    )
     for template in TEMPLATES:
         _, boxes = render_image(text, template, random.Random(1))
         assert len(boxes) == 1 and boxes[0].y + boxes[0].h <= 32

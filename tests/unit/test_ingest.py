@@ -20,7 +20,8 @@ def _batch(console, count: int, index: int = 0):  # type: ignore[no-untyped-def]
     seed_reference(console, SEED, pupils=30, devices=4)
     with console.reading() as db:
         logins = tuple(sorted(reference_repo.subject_ids(db)))
-    plan = demo_devices.SealPlan(SEED, console.settings.install_id, console.keys.evidence_public_key.public_bytes_raw(),
+    plan = demo_devices.SealPlan(SEED, console.settings.install_id,
+                                 console.keys.evidence_public_key.public_bytes_raw(),
                                  logins, 4, console.clock())
     demo_devices.init_worker(plan)
     times = tuple(console.clock() - timedelta(minutes=i) for i in range(count))
@@ -47,7 +48,8 @@ def test_same_id_with_other_bytes_is_a_conflict_and_the_original_is_kept(install
     # The same incident id, validly signed by its device, but with different bytes.
     changed = original.manifest.replace(b'"seq":0', b'"seq":1')
     assert changed != original.manifest
-    signer = next(d for d in demo_devices.fleet(install.settings.install_id, 4) if d.uuid.encode() in changed)
+    fleet = demo_devices.fleet(install.settings.install_id, 4)
+    signer = next(d for d in fleet if d.uuid.encode() in changed)
     resigned = replace(original, manifest=changed, signature=signer.key.sign(changed))
     results = ingest_batch(install, Actor.system("test"), [resigned])
     assert results[0].result == CONFLICT

@@ -116,8 +116,9 @@ def _chat(rng: random.Random, phrase: str) -> DemoText:
     peer = rng.choice(wb.GROUP_CHATS) if rng.random() < 0.3 else b
     title, url = _surface_fields(rng, surface, peer=peer)
     source = Source.TYPED if rng.random() < 0.55 else Source.SCREEN
-    return DemoText(pre + shown + post, len(pre), len(pre) + len(shown), surface[0], title, url,
-                    source)
+    return DemoText(
+        pre + shown + post, len(pre), len(pre) + len(shown), surface[0], title, url, source
+    )
 
 
 def _search(rng: random.Random, phrase: str) -> DemoText:
@@ -144,8 +145,9 @@ def _document(rng: random.Random, phrase: str) -> DemoText:
     surface = rng.choice(wb.DOCUMENT_SURFACES)
     title, url = _surface_fields(rng, surface, doc=rng.choice(wb.DOCUMENT_NAMES))
     source = Source.TYPED if rng.random() < 0.85 else Source.SCREEN
-    return DemoText(pre + shown + post, len(pre), len(pre) + len(shown), surface[0], title, url,
-                    source)
+    return DemoText(
+        pre + shown + post, len(pre), len(pre) + len(shown), surface[0], title, url, source
+    )
 
 
 def _social(rng: random.Random, phrase: str) -> DemoText:
@@ -155,8 +157,9 @@ def _social(rng: random.Random, phrase: str) -> DemoText:
     surface = rng.choice(wb.SOCIAL_SURFACES)
     title, url = _surface_fields(rng, surface)
     source = Source.SCREEN if rng.random() < 0.75 else Source.TYPED
-    return DemoText(pre + shown + post, len(pre), len(pre) + len(shown), surface[0], title, url,
-                    source)
+    return DemoText(
+        pre + shown + post, len(pre), len(pre) + len(shown), surface[0], title, url, source
+    )
 
 
 _BUILDERS = {"chat": _chat, "search": _search, "document": _document, "social": _social}

@@ -20,6 +20,8 @@ class NameGroup:
     surnames: tuple[str, ...]
 
 
+# Hand-wrapped: the formatter would put each of ~300 names on its own line.
+# fmt: off
 NAME_GROUPS: tuple[NameGroup, ...] = (
     NameGroup(  # English, Scottish, Welsh and Irish
         60.0,

@@ -111,7 +111,7 @@ def _unique_login(base: str, used: set[str]) -> str:
 
 
 def _login_suffixes() -> Iterator[str]:
-    """"", then b..z, then aa..zz (no digits, which would blur into the intake year)."""
+    """Suffixes in the order tried: none, b..z, aa..zz (digits would blur into the year)."""
     yield ""
     yield from ascii_lowercase[1:]
     yield from (a + b for a in ascii_lowercase for b in ascii_lowercase)

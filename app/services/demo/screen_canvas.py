@@ -17,7 +17,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from app.domain.enums import Source
 from app.domain.geometry import Box
+from app.services.demo.content import DemoText
 
 FONT_DIR = Path(__file__).resolve().parents[3] / "resources" / "fonts"
 Colour = tuple[int, int, int]
@@ -101,8 +103,13 @@ class Canvas:
         self.hide_match = hide_match
         self.boxes: list[Box] = []
 
-    def rect(self, xy: tuple[int, int, int, int], fill: Colour, radius: int = 0,
-             outline: Colour | None = None) -> None:
+    def rect(
+        self,
+        xy: tuple[int, int, int, int],
+        fill: Colour,
+        radius: int = 0,
+        outline: Colour | None = None,
+    ) -> None:
         """A filled (optionally rounded, optionally outlined) rectangle, corners inclusive."""
         if radius:
             self.draw.rounded_rectangle(xy, radius, fill=fill, outline=outline)
@@ -110,22 +117,37 @@ class Canvas:
             self.draw.rectangle(xy, fill=fill, outline=outline)
 
     def circle(self, cx: int, cy: int, r: int, fill: Colour) -> None:
+        """A filled circle of radius `r` centred on (cx, cy): avatars and app icons."""
         self.draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=fill)
 
     def initial(self, cx: int, cy: int, name: str, size: int) -> None:
         """The first letter of `name`, white and bold, centred on (cx, cy): an avatar."""
-        self.draw.text((cx, cy), (name[:1] or "?").upper(), font=font(size, True),
-                       fill=(255, 255, 255), anchor="mm")
+        self.draw.text(
+            (cx, cy),
+            (name[:1] or "?").upper(),
+            font=font(size, True),
+            fill=(255, 255, 255),
+            anchor="mm",
+        )
 
     def text(self, x: int, y: int, text: str, size: int, fill: Colour, bold: bool = False) -> None:
         """Paint `text` with its origin (left, ascender) at (x, y), from the mask cache."""
         mask, dx, dy = _glyph_mask(text, size, bold)
         if mask is not None:
-            self.image.paste(fill, (x + dx, y + dy, x + dx + mask.width, y + dy + mask.height),
-                             mask)
+            self.image.paste(
+                fill, (x + dx, y + dy, x + dx + mask.width, y + dy + mask.height), mask
+            )
 
-    def label(self, x: int, y: int, text: str, size: int, fill: Colour, bold: bool = False,
-              max_width: int | None = None) -> int:
+    def label(
+        self,
+        x: int,
+        y: int,
+        text: str,
+        size: int,
+        fill: Colour,
+        bold: bool = False,
+        max_width: int | None = None,
+    ) -> int:
         """Benign single-line text, cut with an ellipsis to `max_width`; returns its width."""
         if max_width is not None and text_length(text, size, bold) > max_width:
             room = max_width - text_length("…", size, bold)
@@ -133,8 +155,18 @@ class Canvas:
         self.text(x, y, text, size, fill, bold)
         return math.ceil(text_length(text, size, bold))
 
-    def lines(self, x: int, y: int, text: str, spans: list[Span], size: int, fill: Colour,
-              match: Span | None = None, bold: bool = False, line_height: int = 0) -> int:
+    def lines(
+        self,
+        x: int,
+        y: int,
+        text: str,
+        spans: list[Span],
+        size: int,
+        fill: Colour,
+        match: Span | None = None,
+        bold: bool = False,
+        line_height: int = 0,
+    ) -> int:
         """Draw `text`'s wrapped `spans` from (x, y), boxing the part inside `match` (offsets
         into `text`); returns the y below the last line."""
         step = line_height or round(size * 1.45)
@@ -143,8 +175,18 @@ class Canvas:
             y += step
         return y
 
-    def _line(self, x: int, y: int, text: str, start: int, end: int, size: int, bold: bool,
-              fill: Colour, match: Span | None) -> None:
+    def _line(
+        self,
+        x: int,
+        y: int,
+        text: str,
+        start: int,
+        end: int,
+        size: int,
+        bold: bool,
+        fill: Colour,
+        match: Span | None,
+    ) -> None:
         lo, hi = (max(start, match[0]), min(end, match[1])) if match else (end, end)
         if lo >= hi:
             self.text(x, y, text[start:end], size, fill, bold)
@@ -154,11 +196,17 @@ class Canvas:
                 continue
             px = x + round(font(size, bold).getlength(text[start:a]))
             if is_match:
-                left, top, right, bottom = self.draw.textbbox((px, y), text[a:b],
-                                                              font=font(size, bold))
-                self.boxes.append(Box(math.floor(left), math.floor(top),
-                                      math.ceil(right) - math.floor(left),
-                                      math.ceil(bottom) - math.floor(top)))
+                left, top, right, bottom = self.draw.textbbox(
+                    (px, y), text[a:b], font=font(size, bold)
+                )
+                self.boxes.append(
+                    Box(
+                        math.floor(left),
+                        math.floor(top),
+                        math.ceil(right) - math.floor(left),
+                        math.ceil(bottom) - math.floor(top),
+                    )
+                )
                 if self.hide_match:
                     continue
             self.text(px, y, text[a:b], size, fill, bold)
@@ -166,8 +214,14 @@ class Canvas:
 
 _SENDER = re.compile(r"(@?[\w.'-]+(?: [\w.'-]+)?): ")
 AVATAR_COLOURS: tuple[Colour, ...] = (
-    (99, 102, 241), (236, 72, 153), (16, 185, 129), (245, 158, 11), (59, 130, 246),
-    (139, 92, 246), (239, 68, 68), (20, 184, 166),
+    (99, 102, 241),
+    (236, 72, 153),
+    (16, 185, 129),
+    (245, 158, 11),
+    (59, 130, 246),
+    (139, 92, 246),
+    (239, 68, 68),
+    (20, 184, 166),
 )
 
 
@@ -201,18 +255,19 @@ def title_part(title: str, formats: tuple[str, ...], field: str) -> str | None:
     return None
 
 
-def title_bar(c: Canvas, title: str, app: str, context: str | None, match: Span,
-              bg: Colour, fg: Colour, accent: Colour) -> bool:
-    """The window's title bar, 32 px. When `context` is given (the match fired on the window
-    title) and fits, it is drawn as the title with the match boxed; returns whether it was."""
+def title_bar(c: Canvas, text: DemoText, bg: Colour, fg: Colour, accent: Colour) -> bool:
+    """The window's title bar, 32 px, showing `text.window_title`. When the match fired on the
+    window title (source WINDOW) the context is drawn there instead, with the match boxed;
+    returns whether it was (a context too long for the bar goes in the window body)."""
     c.rect((0, 0, c.width - 1, 31), bg)
     c.rect((10, 8, 25, 23), accent, radius=4)
-    c.initial(18, 16, app, 11)
+    c.initial(18, 16, text.app, 11)
     for i, glyph in enumerate(("—", "☐", "✕")):
         c.label(c.width - 132 + i * 46, 7, glyph, 13, fg)
     room = c.width - 36 - 160
-    if context is not None and "\n" not in context and text_length(context, 13) <= room:
-        c.lines(36, 8, context, [(0, len(context))], 13, fg, match)
+    context = text.context
+    if text.source is Source.WINDOW and "\n" not in context and text_length(context, 13) <= room:
+        c.lines(36, 8, context, [(0, len(context))], 13, fg, (text.match_start, text.match_end))
         return True
-    c.label(36, 8, title, 13, fg, max_width=room)
+    c.label(36, 8, text.window_title, 13, fg, max_width=room)
     return False

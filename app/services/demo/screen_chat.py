@@ -59,9 +59,7 @@ def _messages(text: DemoText, rng: random.Random, skip_context: bool) -> list[_M
 def chat_light(c: Canvas, text: DemoText, rng: random.Random) -> None:
     """A light, bubble-style desktop chat: app rail, conversation list, thread, composer."""
     w, h = c.width, c.height
-    in_title = title_bar(c, text.window_title, text.app, _title_context(text),
-                         (text.match_start, text.match_end), (240, 240, 243), (40, 40, 48),
-                         (98, 100, 167))
+    in_title = title_bar(c, text, (240, 240, 243), (40, 40, 48), (98, 100, 167))
     c.rect((0, 32, w - 1, h - 1), (255, 255, 255))
     side_x, pane_x = 56, 56 + min(300, w // 4)
     c.rect((0, 32, side_x - 1, h - 1), (235, 235, 242))
@@ -88,8 +86,9 @@ def chat_light(c: Canvas, text: DemoText, rng: random.Random) -> None:
     _bubbles(c, _messages(text, rng, in_title), pane_x, w, 96, composer - 12)
 
 
-def _bubbles(c: Canvas, messages: list[_Message], left: int, right: int, top: int,
-             bottom: int) -> None:
+def _bubbles(
+    c: Canvas, messages: list[_Message], left: int, right: int, top: int, bottom: int
+) -> None:
     """Right-aligned bubbles for the pupil's own messages, left-aligned with a name otherwise."""
     max_w = min(520, (right - left) * 3 // 5)
     laid = []
@@ -113,15 +112,13 @@ def _bubbles(c: Canvas, messages: list[_Message], left: int, right: int, top: in
 def chat_dark(c: Canvas, text: DemoText, rng: random.Random) -> None:
     """A dark, channel-style chat: server rail, channel list, message rows with avatars."""
     w, h = c.width, c.height
-    in_title = title_bar(c, text.window_title, text.app, _title_context(text),
-                         (text.match_start, text.match_end), (30, 31, 34), (181, 186, 193),
-                         (88, 101, 242))
+    in_title = title_bar(c, text, (30, 31, 34), (181, 186, 193), (88, 101, 242))
     c.rect((0, 32, 71, h - 1), (30, 31, 34))
     for i in range(min(8, (h - 60) // 58)):
         c.circle(36, 64 + i * 58, 23, (88, 101, 242) if i == 0 else (49, 51, 56))
     list_x = 72 + min(240, w // 5)
     c.rect((72, 32, list_x - 1, h - 1), (43, 45, 49))
-    c.label(88, 46, _peer(text, rng), 15, (242, 243, 245), bold=True)
+    c.label(88, 46, _peer(text, rng), 15, (242, 243, 245), True, list_x - 100)
     for i, channel in enumerate(("general", "homework-help", "football", "memes", "music")):
         if i == 0:
             c.rect((80, 86, list_x - 9, 112), (64, 66, 73), radius=4)
@@ -137,8 +134,15 @@ def chat_dark(c: Canvas, text: DemoText, rng: random.Random) -> None:
     _rows(c, _messages(text, rng, in_title), list_x, w, 92, composer - 12, rng)
 
 
-def _rows(c: Canvas, messages: list[_Message], left: int, right: int, top: int, bottom: int,
-          rng: random.Random) -> None:
+def _rows(
+    c: Canvas,
+    messages: list[_Message],
+    left: int,
+    right: int,
+    top: int,
+    bottom: int,
+    rng: random.Random,
+) -> None:
     """Discord-style rows: avatar, coloured name and time, then the message lines."""
     laid = [(m, wrap(m.body, 14, right - left - 110)) for m in messages]
     heights = [len(spans) * 21 + 34 for _, spans in laid]
@@ -163,7 +167,3 @@ def _peer(text: DemoText, rng: random.Random) -> str:
     """Who the chat is with, as the window title says, else an invented group chat."""
     peer = title_part(text.window_title, _PEER_FORMATS, "peer")
     return peer or rng.choice(wb.GROUP_CHATS)
-
-
-def _title_context(text: DemoText) -> str | None:
-    return text.context if text.source is Source.WINDOW else None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 
-from app.domain.enums import Source
 from app.services.demo import wordbank as wb
 from app.services.demo.content import DemoText
 from app.services.demo.screen_canvas import (
@@ -27,23 +26,15 @@ _DOC_FORMATS = tuple(title for _, title, _ in wb.DOCUMENT_SURFACES)
 _SEARCH_FORMATS = tuple(title for _, title, _ in wb.SEARCH_SURFACES)
 
 
-def _title(c: Canvas, text: DemoText, bg: tuple[int, int, int], fg: tuple[int, int, int],
-           accent: tuple[int, int, int]) -> bool:
-    context = text.context if text.source is Source.WINDOW else None
-    return title_bar(c, text.window_title, text.app, context, (text.match_start, text.match_end),
-                     bg, fg, accent)
-
-
 def search(c: Canvas, text: DemoText, rng: random.Random) -> None:
     """A browser on a search results page: the first context line is the query in the box."""
     w, h = c.width, c.height
-    in_title = _title(c, text, (222, 225, 230), (32, 33, 36), (66, 133, 244))
+    in_title = title_bar(c, text, (222, 225, 230), (32, 33, 36), (66, 133, 244))
     c.rect((0, 32, w - 1, h - 1), (255, 255, 255))
     c.rect((0, 32, w - 1, 75), (247, 248, 250))
     c.label(16, 43, "←   →   ⟳", 15, _GREY)
     c.rect((116, 38, w - 120, 69), (236, 238, 241), radius=15)
-    c.label(136, 45, text.url or "https://search.example.com/", 13, (60, 64, 67),
-            max_width=w - 280)
+    c.label(136, 45, text.url or "https://search.example.com/", 13, (60, 64, 67), max_width=w - 280)
     lines = [] if in_title else context_lines(text.context, (text.match_start, text.match_end))
     c.label(32, 102, "Search", 24, (66, 133, 244), bold=True)
     box_x, box_w = 170, min(700, w - 220)
@@ -69,8 +60,8 @@ def search(c: Canvas, text: DemoText, rng: random.Random) -> None:
             break
         c.label(box_x, y + 10, url, 13, (32, 33, 36))
         c.label(box_x, y + 30, heading, 19, (26, 13, 171))
-        y = c.lines(box_x, y + 58, snippet, wrap(snippet, 14, box_w), 14, (77, 81, 86),
-                    line_height=21) + 10
+        spans = wrap(snippet, 14, box_w)
+        y = c.lines(box_x, y + 58, snippet, spans, 14, (77, 81, 86), line_height=21) + 10
 
 
 def _query_of(title: str) -> str:
@@ -80,7 +71,7 @@ def _query_of(title: str) -> str:
 def document(c: Canvas, text: DemoText, rng: random.Random) -> None:
     """A word processor with one page: a heading, filler paragraphs and the context's lines."""
     w, h = c.width, c.height
-    in_title = _title(c, text, (43, 87, 154), (255, 255, 255), (24, 62, 120))
+    in_title = title_bar(c, text, (43, 87, 154), (255, 255, 255), (24, 62, 120))
     c.rect((0, 32, w - 1, 61), (43, 87, 154))
     x = 16
     for i, tab in enumerate(("File", "Home", "Insert", "Layout", "References", "Review", "View")):
@@ -100,8 +91,11 @@ def document(c: Canvas, text: DemoText, rng: random.Random) -> None:
     y = 232
     lines = [] if in_title else context_lines(text.context, (text.match_start, text.match_end))
     filler = [(p, (-1, -1)) for p in rng.sample(wb.DOCUMENT_FILLER, 6)]
-    paragraphs = [(*filler[0], False), *((*ln, True) for ln in lines),
-                  *((*f, False) for f in filler[1:])]
+    paragraphs = [
+        (*filler[0], False),
+        *((*ln, True) for ln in lines),
+        *((*f, False) for f in filler[1:]),
+    ]
     for body, span, is_context in paragraphs:
         spans = wrap(body, 15, page_w - 144)
         if not is_context and y + len(spans) * 24 > h - 40:
@@ -109,14 +103,15 @@ def document(c: Canvas, text: DemoText, rng: random.Random) -> None:
         y = c.lines(px + 72, y, body, spans, 15, (20, 20, 20), span, line_height=24) + 14
     c.rect((0, h - 26, w - 1, h - 1), (243, 242, 241))
     words = rng.randrange(120, 900)
-    c.label(16, h - 21, f"Page 1 of 1     {words} words     English (United Kingdom)", 12,
-            (80, 80, 80))
+    c.label(
+        16, h - 21, f"Page 1 of 1     {words} words     English (United Kingdom)", 12, (80, 80, 80)
+    )
 
 
 def social_feed(c: Canvas, text: DemoText, rng: random.Random) -> None:
     """A social site's feed: navigation, then post cards, the context's post second."""
     w, h = c.width, c.height
-    in_title = _title(c, text, (240, 240, 243), (40, 40, 48), (225, 48, 108))
+    in_title = title_bar(c, text, (240, 240, 243), (40, 40, 48), (225, 48, 108))
     c.rect((0, 32, w - 1, h - 1), (250, 250, 250))
     c.rect((0, 32, w - 1, 87), (255, 255, 255), outline=(219, 219, 219))
     c.label(24, 44, "Feed", 24, (38, 38, 38), bold=True)
@@ -140,8 +135,9 @@ def social_feed(c: Canvas, text: DemoText, rng: random.Random) -> None:
             break
 
 
-def _card(c: Canvas, rows: list[tuple[str, Span]], x: int, width: int, y: int,
-          rng: random.Random) -> int:
+def _card(
+    c: Canvas, rows: list[tuple[str, Span]], x: int, width: int, y: int, rng: random.Random
+) -> int:
     """One post card; `handle: body` rows get an avatar and a bold handle. Returns its bottom."""
     laid = []
     for line, span in rows:
@@ -158,8 +154,7 @@ def _card(c: Canvas, rows: list[tuple[str, Span]], x: int, width: int, y: int,
             name_w = c.label(x + 56, row_y + 5, sender, 14, (38, 38, 38), bold=True)
             c.label(x + 64 + name_w, row_y + 6, f"· {rng.randint(1, 23)}h", 13, (142, 142, 142))
             row_y += 34
-        grey = not sender and len(laid) > 1
-        row_y = c.lines(x + 20, row_y, body, spans, 15, (115, 115, 115) if grey else (38, 38, 38),
-                        span, line_height=22) + 8
+        ink = (115, 115, 115) if not sender and len(laid) > 1 else (38, 38, 38)
+        row_y = c.lines(x + 20, row_y, body, spans, 15, ink, span, line_height=22) + 8
     c.label(x + 20, y + height - 30, "Like  ·  Reply  ·  Share", 13, (142, 142, 142))
     return y + height

@@ -65,8 +65,13 @@ def render_screenshot(
 
 
 def render_image(
-    text: DemoText, template: str, rng: random.Random, width: int = 1280, height: int = 800,
-    *, hide_match: bool = False,
+    text: DemoText,
+    template: str,
+    rng: random.Random,
+    width: int = 1280,
+    height: int = 800,
+    *,
+    hide_match: bool = False,
 ) -> tuple[Image.Image, tuple[Box, ...]]:
     """The RGB image behind `render_screenshot`, before encoding.
 
@@ -99,6 +104,10 @@ def pick_template(text: DemoText, rng: random.Random) -> str:
     return "chat_light" if rng.random() < 0.7 else "chat_dark"
 
 
-_FEED_TITLES = frozenset({
-    "Instagram", "Comments - Student Forum - Google Chrome", "Home / Feed - Microsoft Edge",
-})
+_FEED_TITLES = frozenset(
+    {
+        "Instagram",
+        "Comments - Student Forum - Google Chrome",
+        "Home / Feed - Microsoft Edge",
+    }
+)

@@ -9,6 +9,8 @@ and group name is invented, and the filler is ordinary school-day chatter.
 
 from __future__ import annotations
 
+# Hand-wrapped: the formatter would put each short string on its own line.
+# fmt: off
 Surface = tuple[str, str, str | None]  # app, window-title format, URL format (None: desktop)
 
 CHAT_CONTEXTS: tuple[str, ...] = (

@@ -1,0 +1,165 @@
+"""The Audit screen: a read-only table of the most recent audit events (DSL only).
+
+The log is append-only and hash-chained in the service layer; this screen only reads it. It
+loads when first shown and on F5 / "Reload", always through the bridge.
+
+Threading: GUI thread only; `audit_log.recent_events` runs on the DB executor.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.dto import AuditEntry
+from app.services import audit_log
+from app.services.console import Console
+from app.services.users import UserSession
+from app.ui.bridge import ServiceBridge, user_message
+from app.ui.look import format_when
+
+AUDIT_COLUMNS = ("#", "Time", "Who", "Action", "Target", "Details")
+_WIDTHS = (64, 130, 150, 190, 170, 0)
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class AuditTableModel(QAbstractTableModel):
+    """A fixed list of audit entries (newest first)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._entries: list[AuditEntry] = []
+
+    def set_entries(self, entries: list[AuditEntry]) -> None:
+        self.beginResetModel()
+        self._entries = list(entries)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt default
+        return 0 if parent.isValid() else len(self._entries)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt default
+        return 0 if parent.isValid() else len(AUDIT_COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(AUDIT_COLUMNS)):
+            return AUDIT_COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._entries):
+            return None
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        entry = self._entries[index.row()]
+        values = (str(entry.seq), format_when(entry.ts), entry.actor, entry.action, entry.target,
+                  readable_details(entry.details))
+        return values[index.column()]
+
+
+def readable_details(details: str) -> str:
+    """`{"old": "new", "new": "closed"}` → `old new · new closed` (raw text if not JSON)."""
+    try:
+        parsed = json.loads(details) if details else {}
+    except ValueError:
+        return details
+    if isinstance(parsed, dict):
+        return "  ·  ".join(f"{key} {value}" for key, value in parsed.items())
+    return details
+
+
+class AuditView(QWidget):
+    """Recent audit events; `sig_loaded(count)` fires after each load."""
+
+    sig_loaded = Signal(int)
+
+    def __init__(self, bridge: ServiceBridge, console: Console, session: UserSession,
+                 limit: int = 200, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ScreenPage")
+        self._bridge, self._console, self._session, self._limit = bridge, console, session, limit
+        self._request: int | None = None
+        self._loaded_once = False
+        self.model = AuditTableModel(self)
+        self.table = QTableView()
+        self.summary = QLabel()
+        self.summary.setObjectName("Muted")
+        self.message = QLabel()
+        self.message.setObjectName("ErrorLine")
+        reload_button = QPushButton("Reload")
+        reload_button.clicked.connect(self.reload)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.reload,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._set_up_table()
+        title = QLabel("Audit log")
+        title.setObjectName("ScreenTitle")
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addSpacing(12)
+        top.addWidget(self.summary, 1)
+        top.addWidget(reload_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 14, 18, 10)
+        layout.setSpacing(10)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+
+    def _set_up_table(self) -> None:
+        self.table.setModel(self.model)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setSectionsClickable(False)
+        for column, width in enumerate(_WIDTHS):
+            if width:
+                self.table.setColumnWidth(column, width)
+        header.setSectionResizeMode(len(_WIDTHS) - 1, QHeaderView.ResizeMode.Stretch)
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not self._loaded_once:
+            self._loaded_once = True
+            self.reload()
+
+    def reload(self) -> None:
+        if self._request is not None:
+            self._bridge.forget(self._request)
+        self.summary.setText("Loading…")
+        self._request = self._bridge.call(audit_log.recent_events, self._console, self._session,
+                                          self._limit, on_result=self._arrived,
+                                          on_error=self._failed)
+
+    def _arrived(self, entries: list[AuditEntry]) -> None:
+        self._request = None
+        self.message.clear()
+        self.model.set_entries(entries)
+        self.summary.setText(f"The {len(entries)} most recent events, newest first. "
+                             "The log is append-only and cannot be edited here.")
+        self.sig_loaded.emit(len(entries))
+
+    def _failed(self, exc: BaseException) -> None:
+        self._request = None
+        self.summary.setText("")
+        self.message.setText(user_message(exc))

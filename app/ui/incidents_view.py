@@ -1,0 +1,229 @@
+"""The Incidents screen: filter bar, the keyboard-driven triage table and a quiet status line.
+
+Keys in the table: j/k (or arrows) move, r Reviewing, f False positive, a Actioned, c Closed,
+'/' jumps to search, F5 reloads. Triage calls `incidents.set_status` through the bridge; the
+rows then show their new status in place (dimmed if they no longer match the filter), so the
+list never jumps under the DSL's fingers. The selection moves on at once to keep the pace.
+
+Threading: GUI thread only; service calls go through `ServiceBridge`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.dto import IncidentQuery
+from app.domain.enums import IncidentStatus
+from app.events import ChangeSet
+from app.services import incidents
+from app.services.console import Console
+from app.services.users import UserSession
+from app.ui.bridge import ServiceBridge, user_message
+from app.ui.incident_filters import IncidentFilterBar
+from app.ui.incident_model import COLUMNS, IncidentTableModel
+
+TRIAGE_KEYS = {
+    Qt.Key.Key_R: IncidentStatus.REVIEWING,
+    Qt.Key.Key_F: IncidentStatus.FALSE_POSITIVE,
+    Qt.Key.Key_A: IncidentStatus.ACTIONED,
+    Qt.Key.Key_C: IncidentStatus.CLOSED,
+}
+_MOVES = {Qt.Key.Key_J: Qt.Key.Key_Down, Qt.Key.Key_K: Qt.Key.Key_Up}
+# Each column starts wide enough for this typical content; "App / window" takes the rest.
+COLUMN_SAMPLES = ("Wed 30 Sep 23:59", "3 Elevated", "Drugs / substance abuse",
+                  "Charlotte Richardson", "Year", "go back to your country", None,
+                  "False positive", "SCI-LAPTOP-046")
+_ICON_COLUMNS = (1, 2)  # severity dot, restricted lock
+KEY_HINT = ("j / k move   ·   r Reviewing   ·   f False positive   ·   a Actioned   ·   "
+            "c Closed   ·   / search   ·   F5 reload")
+
+
+class IncidentTable(QTableView):
+    """A table view that speaks the triage keys instead of Qt's type-ahead search."""
+
+    sig_triage = Signal(object)  # IncidentStatus
+    sig_search = Signal()
+    sig_reload = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        plain = not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
+        key = Qt.Key(event.key())
+        if plain and key in _MOVES:
+            super().keyPressEvent(QKeyEvent(QEvent.Type.KeyPress, _MOVES[key],
+                                            Qt.KeyboardModifier.NoModifier))
+        elif plain and key in TRIAGE_KEYS:
+            self.sig_triage.emit(TRIAGE_KEYS[key])
+        elif key == Qt.Key.Key_Slash:
+            self.sig_search.emit()
+        elif key == Qt.Key.Key_F5:
+            self.sig_reload.emit()
+        else:
+            super().keyPressEvent(event)
+
+    def keyboardSearch(self, search: str) -> None:
+        """Letters are commands here, not type-ahead."""
+
+
+class IncidentsView(QWidget):
+    """The incident list screen. `sig_first_page_loaded` fires once, when the first page of
+    the first query has arrived (used for start-up readiness)."""
+
+    sig_first_page_loaded = Signal()
+    sig_triaged = Signal(object, object)  # ChangeSet, IncidentStatus
+
+    def __init__(self, bridge: ServiceBridge, console: Console, session: UserSession,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ScreenPage")
+        self._bridge, self._console, self._session = bridge, console, session
+        self._first_seen = False
+        self.model = IncidentTableModel(bridge, console, session, parent=self)
+        self.filters = IncidentFilterBar()
+        self.table = IncidentTable()
+        self.summary = QLabel("Loading…")
+        self.summary.setObjectName("Muted")
+        self.message = QLabel()
+        self.message.setObjectName("ErrorLine")
+        self.retry = QPushButton("Try again")
+        self.retry.setVisible(False)
+        self._set_up_table()
+        self._lay_out()
+        self._connect()
+        self.model.set_query(self.filters.query())
+
+    def _set_up_table(self) -> None:
+        table = self.table
+        table.setModel(self.model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(28)
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionsClickable(False)  # sorting is a filter-bar choice, done in SQL
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setSectionResizeMode(COLUMNS.index("App / window"),
+                                    QHeaderView.ResizeMode.Stretch)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Size columns from the font in use, so nothing common is clipped at any DPI."""
+        self.table.ensurePolished()
+        metrics = self.table.fontMetrics()
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        header_metrics = QFontMetrics(bold)
+        for column, sample in enumerate(COLUMN_SAMPLES):
+            if sample is None:
+                continue
+            width = max(metrics.horizontalAdvance(sample),
+                        header_metrics.horizontalAdvance(COLUMNS[column])) + 18
+            if column in _ICON_COLUMNS:
+                width += 18
+            self.table.setColumnWidth(column, width)
+
+    def _lay_out(self) -> None:
+        title = QLabel("Incidents")
+        title.setObjectName("ScreenTitle")
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addSpacing(12)
+        top.addWidget(self.summary, 1)
+        hint = QLabel(KEY_HINT)
+        hint.setObjectName("Hint")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message, 1)
+        bottom.addWidget(self.retry)
+        bottom.addWidget(hint)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 14, 18, 10)
+        layout.setSpacing(10)
+        layout.addLayout(top)
+        layout.addWidget(self.filters)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(bottom)
+
+    def _connect(self) -> None:
+        self.filters.sig_query_changed.connect(self._query_changed)
+        self.model.sig_page_loaded.connect(self._page_loaded)
+        self.model.sig_load_failed.connect(self._load_failed)
+        self.table.sig_triage.connect(self.triage_selected)
+        self.table.sig_search.connect(self.filters.focus_search)
+        self.table.sig_reload.connect(self.reload)
+        self.retry.clicked.connect(self.reload)
+        self.filters.search.returnPressed.connect(self.focus_table)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self.filters.search, self.focus_table,
+                  context=Qt.ShortcutContext.WidgetShortcut)
+
+    # -- loading -----------------------------------------------------------------------------
+    def reload(self) -> None:
+        self._query_changed(self.filters.query())
+
+    def _query_changed(self, query: IncidentQuery) -> None:
+        self.message.clear()
+        self.retry.setVisible(False)
+        self.summary.setText("Loading…")
+        self.model.set_query(query)
+
+    def _page_loaded(self, count: int, first: bool) -> None:
+        shown = self.model.rowCount()
+        if shown == 0:
+            self.summary.setText("No incidents match these filters.")
+        else:
+            more = " · scroll for more" if self.model.has_more else ""
+            self.summary.setText(f"{shown} incident{'s' if shown != 1 else ''} shown{more}")
+        if first and shown and not self.table.currentIndex().isValid():
+            self.table.selectRow(0)
+        if first and not self._first_seen:
+            self._first_seen = True
+            self.sig_first_page_loaded.emit()
+
+    def _load_failed(self, message: str) -> None:
+        self.summary.setText("")
+        self.message.setText(message)
+        self.retry.setVisible(True)
+
+    # -- triage ------------------------------------------------------------------------------
+    def selected_ids(self) -> list[int]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.model.row_at(row).id for row in rows]
+
+    def triage_selected(self, status: IncidentStatus) -> None:
+        """Set `status` on the selected incidents (off the GUI thread), then move on."""
+        ids = self.selected_ids()
+        if not ids:
+            self.message.setText("Select an incident first (j / k to move).")
+            return
+        self.message.clear()
+        self._bridge.call(incidents.set_status, self._console, self._session, ids, status,
+                          on_result=lambda change: self._triaged(ids, status, change),
+                          on_error=lambda exc: self.message.setText(user_message(exc)))
+        if len(ids) == 1:
+            self._select_next()
+
+    def _triaged(self, ids: list[int], status: IncidentStatus, change: ChangeSet) -> None:
+        self.model.apply_status(ids, status)
+        self.sig_triaged.emit(change, status)
+
+    def _select_next(self) -> None:
+        current = self.table.currentIndex()
+        if current.isValid() and current.row() + 1 < self.model.rowCount():
+            self.table.selectRow(current.row() + 1)
+
+    def focus_table(self) -> None:
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
