@@ -136,6 +136,9 @@ class Incident(Base):
         Index("ix_incidents_status_captured", "status", "captured_at", "id"),
         Index("ix_incidents_category_captured", "category_id", "captured_at", "id"),
         Index("ix_incidents_severity_captured", "severity", "captured_at", "id"),
+        # Filtered lists sorted by severity (the triage queue, one category) stay index scans.
+        Index("ix_incidents_status_severity", "status", "severity", "captured_at", "id"),
+        Index("ix_incidents_category_severity", "category_id", "severity", "captured_at", "id"),
         Index("ix_incidents_subject_captured", "subject_id", "captured_at"),
         Index("ix_incidents_device_seq", "device_id", "sequence"),
     )

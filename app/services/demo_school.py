@@ -14,7 +14,6 @@ from app.security.keyring_store import trusted_backend
 from app.services.console import Console
 from app.services.install import create_install
 from app.services.seed import DEMO_PASSWORD, DEMO_STAFF, Progress, add_demo_staff, seed_incidents
-from app.services.users import login
 from app.settings import Settings
 
 DEMO_SCHOOL = "Northgate Academy (demo)"
@@ -46,10 +45,7 @@ def create_demo_school(root: Path, incidents: int = DEFAULT_INCIDENTS,
             key_mode, passphrase = "passphrase", DEMO_PASSPHRASE
     console, _recovery = create_install(root, DEMO_SCHOOL, DEMO_DSL[0], DEMO_DSL[1],
                                         DEMO_PASSWORD, key_mode=key_mode, passphrase=passphrase,
-                                        is_demo=True)
-    dsl = login(console, DEMO_DSL[0], DEMO_PASSWORD)
-    add_demo_staff(console, dsl.evidence_key())
-    dsl.lock()
+                                        is_demo=True, extra_setup=add_demo_staff)
     seed_incidents(console, incidents, screenshots, progress=progress, workers=workers)
     return console
 

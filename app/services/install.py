@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from app.domain.categories import CATEGORIES
 from app.domain.dto import Actor
@@ -21,19 +24,26 @@ from app.security import keyring_store
 from app.security.keystore import OpenKeys, create_keystore, open_keystore, recover_with_key
 from app.security.passwords import check_password_policy
 from app.services import users
-from app.services.console import Console
+from app.services.console import Console, UnitOfWork
 from app.services.evidence_store import EvidenceStore
 from app.settings import Settings, load_settings, save_settings
 from db.engine import postgres_engine, sqlcipher_engine
 from db.errors import WrongKeyError
+from db.maintenance import optimize
 from db.migrate import upgrade_to_head
 from db.repositories import reference_repo
+
+ExtraSetup = Callable[[UnitOfWork, X25519PrivateKey], None]
 
 
 def create_install(root: Path, school_name: str, dsl_username: str, dsl_display_name: str,
                    dsl_password: str, key_mode: str = "keyring", passphrase: str | None = None,
-                   is_demo: bool = False, database_url: str | None = None) -> tuple[Console, str]:
-    """Set up a new install; return the open console and the recovery key to show once."""
+                   is_demo: bool = False, database_url: str | None = None,
+                   extra_setup: ExtraSetup | None = None) -> tuple[Console, str]:
+    """Set up a new install; return the open console and the recovery key to show once.
+
+    `extra_setup(uow, evidence_private_key)` runs inside the setup transaction (the demo adds
+    its staff there); the evidence private key is never kept after this call."""
     paths = DataPaths(root)
     if paths.is_initialised():
         raise ConfigError(f"{root} already holds a Kestrel install.")
@@ -59,6 +69,8 @@ def create_install(root: Path, school_name: str, dsl_username: str, dsl_display_
                 for c in CATEGORIES])
             users.add_user(uow, dsl_username, dsl_display_name, Role.DSL, dsl_password,
                            new.evidence_private_key)
+            if extra_setup is not None:
+                extra_setup(uow, new.evidence_private_key)
             uow.audit("install.create", "install", school=settings.school_name,
                       key_mode=key_mode, demo=is_demo)
         save_settings(paths.settings, settings)  # written last: it marks the install complete
@@ -103,6 +115,7 @@ def _connect(paths: DataPaths, settings: Settings, keys: OpenKeys) -> Console:
                 f"The database {paths.database} does not open with this install's key: it "
                 "belongs to another install or is damaged.") from None
     upgrade_to_head(engine)
+    optimize(engine)
     return Console(paths=paths, settings=settings, keys=keys, engine=engine,
                    evidence=EvidenceStore(paths.evidence))
 

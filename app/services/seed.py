@@ -19,16 +19,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from app.domain.dto import Actor
 from app.domain.enums import DeviceState, Role
 from app.services import demo_devices
-from app.services.console import Console
+from app.services.console import Console, UnitOfWork
 from app.services.demo.names import make_pupils
 from app.services.demo.rhythm import incident_times
 from app.services.ingest import ItemResult, Prepared, load_refs, store_prepared
 from app.services.users import add_user
+from db.maintenance import optimize
 from db.repositories import reference_repo
 
 BATCH = 500
@@ -72,11 +74,11 @@ def seed_reference(console: Console, seed: int, pupils: int = 600,
         uow.audit("seed.reference", "install", pupils=pupils, devices=devices)
 
 
-def add_demo_staff(console: Console, evidence_key: object) -> None:
-    """The demo's deputy, headteacher and IT technician (password DEMO_PASSWORD)."""
-    with console.unit_of_work(Actor.system("seed")) as uow:
-        for username, name, role in DEMO_STAFF:
-            add_user(uow, username, name, role, DEMO_PASSWORD, evidence_key)  # type: ignore[arg-type]
+def add_demo_staff(uow: UnitOfWork, evidence_key: X25519PrivateKey) -> None:
+    """The demo's deputy, headteacher and IT technician (password DEMO_PASSWORD), added in
+    the install's own setup transaction."""
+    for username, name, role in DEMO_STAFF:
+        add_user(uow, username, name, role, DEMO_PASSWORD, evidence_key)
 
 
 def seed_incidents(console: Console, count: int, screenshots: int, seed: int = 2026,
@@ -111,6 +113,7 @@ def seed_incidents(console: Console, count: int, screenshots: int, seed: int = 2
         shots += sum(1 for p in batch if isinstance(p, Prepared) and p.item.blobs)
         if progress:
             progress(done, count)
+    optimize(console.engine)  # a big insert changes what the planner should choose
     return SeedReport(done, shots, len(logins), fleet_size, store_seconds)
 
 

@@ -7,13 +7,14 @@ the last row seen. Every sort ends in `id` so the order is total and the cursor 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     and_,
     column,
     func,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session
@@ -120,25 +122,67 @@ def _index_text(session: Session, incidents: list[dict[str, Any]]) -> None:
                              "matched_text) VALUES (:rowid, :c, :w, :m)"), rows)
 
 
+MAX_BRANCHES = 16
+
+
 def list_page(session: Session, flt: ListFilter, sort: str, cursor: tuple[Any, ...] | None,
               limit: int) -> Sequence[tuple[Any, ...]]:
-    """One page of incident list rows, joined with what the list shows."""
+    """One page of incident list rows, joined with what the list shows.
+
+    The page is chosen on the incidents table alone, then joined (a deferred join). A filter
+    on several statuses or categories is split into one branch per value, each a range scan of
+    an index that also gives the sort order, and the branches are merged: SQLite cannot keep an
+    index's order across an IN list and would otherwise sort every match (0.5–1.3 s at
+    1,000,000 incidents)."""
     keys = _SORT_COLUMNS[sort]
+    branches = [_page_ids(session, b, keys, cursor, limit) for b in _branches(flt)]
+    if len(branches) == 1:
+        page = branches[0].subquery("page")
+    else:
+        merged = union_all(*[select(*b.subquery().c) for b in branches]).subquery("merged")
+        page = (select(*merged.c)
+                .order_by(*_ordering(keys, merged.c))
+                .limit(limit)).subquery("page")
     stmt = (
         select(Incident.id, Incident.uuid, Incident.captured_at, Category.key, Category.name,
                Category.restricted_imagery, Incident.severity, Incident.status, Incident.source,
                Subject.display_name, Subject.year_group, Device.hostname, Incident.app,
                Incident.window_title, Incident.matched_text, Incident.has_screenshot)
+        .join(page, page.c.id == Incident.id)
         .join(Category, Category.id == Incident.category_id)
         .join(Device, Device.id == Incident.device_id)
         .outerjoin(Subject, Subject.id == Incident.subject_id)
-        .where(*_conditions(session, flt))
-        .order_by(*[col.desc() if desc else col.asc() for col, desc in keys])
-        .limit(limit)
+        .order_by(*_ordering(keys, page.c))
     )
+    return [tuple(row) for row in session.execute(stmt)]
+
+
+def _page_ids(session: Session, flt: ListFilter, keys: tuple[tuple[Any, bool], ...],
+              cursor: tuple[Any, ...] | None, limit: int) -> Select[Any]:
+    stmt: Select[Any] = select(Incident.id, Incident.captured_at,  # type: ignore[assignment]
+                               Incident.severity)
+    if flt.year_group is not None:
+        stmt = stmt.join(Subject, Subject.id == Incident.subject_id)
+    stmt = stmt.where(*_conditions(session, flt)).order_by(
+        *[col.desc() if desc else col.asc() for col, desc in keys]).limit(limit)
     if cursor is not None:
         stmt = stmt.where(_after(keys, cursor))
-    return [tuple(row) for row in session.execute(stmt)]
+    return stmt
+
+
+def _branches(flt: ListFilter) -> list[ListFilter]:
+    """One filter per (status, category) value pair, when that stays a handful of branches."""
+    statuses: list[tuple[str, ...]] = [(s,) for s in flt.statuses] or [flt.statuses]
+    categories: list[tuple[int, ...]] = [(c,) for c in flt.category_ids] or [flt.category_ids]
+    if len(statuses) * len(categories) > MAX_BRANCHES:
+        categories = [flt.category_ids]
+    if len(statuses) * len(categories) > MAX_BRANCHES:
+        return [flt]
+    return [replace(flt, statuses=s, category_ids=c) for s in statuses for c in categories]
+
+
+def _ordering(keys: tuple[tuple[Any, bool], ...], columns: Any) -> list[Any]:
+    return [columns[col.key].desc() if desc else columns[col.key].asc() for col, desc in keys]
 
 
 def _after(keys: tuple[tuple[Any, bool], ...], cursor: tuple[Any, ...]) -> ColumnElement[bool]:

@@ -149,6 +149,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_incidents_category_captured', ['category_id', 'captured_at', 'id'], unique=False)
         batch_op.create_index('ix_incidents_device_seq', ['device_id', 'sequence'], unique=False)
         batch_op.create_index('ix_incidents_severity_captured', ['severity', 'captured_at', 'id'], unique=False)
+        batch_op.create_index('ix_incidents_status_severity', ['status', 'severity', 'captured_at', 'id'], unique=False)
+        batch_op.create_index('ix_incidents_category_severity', ['category_id', 'severity', 'captured_at', 'id'], unique=False)
         batch_op.create_index('ix_incidents_status_captured', ['status', 'captured_at', 'id'], unique=False)
         batch_op.create_index('ix_incidents_subject_captured', ['subject_id', 'captured_at'], unique=False)
 
@@ -293,6 +295,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_incidents_subject_captured')
         batch_op.drop_index('ix_incidents_status_captured')
         batch_op.drop_index('ix_incidents_severity_captured')
+        batch_op.drop_index('ix_incidents_status_severity')
+        batch_op.drop_index('ix_incidents_category_severity')
         batch_op.drop_index('ix_incidents_device_seq')
         batch_op.drop_index('ix_incidents_category_captured')
         batch_op.drop_index('ix_incidents_captured')
