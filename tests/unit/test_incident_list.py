@@ -10,6 +10,7 @@ from app.domain.enums import IncidentStatus
 from app.errors import ValidationError
 from app.services import audit_log, incidents, users
 from app.services.demo_school import DEMO_PASSWORD
+from db.repositories import incidents_repo
 
 
 def _all_pages(console, session, query: IncidentQuery, limit: int = 37):  # type: ignore[no-untyped-def]
@@ -80,3 +81,22 @@ def test_status_change_is_saved_and_audited_per_incident(install_with_incidents)
     events = audit_log.recent_events(console, dsl, 10)
     changed = {e.target for e in events if e.action == "incident.status"}
     assert changed >= {f"incident:{i}" for i in change.incident_ids}
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "severity"])
+def test_text_search_gives_the_same_pages_whichever_way_it_is_planned(  # type: ignore[no-untyped-def]
+        demo, monkeypatch, sort: str) -> None:
+    """Common words walk the sort index and probe the hit set, rare ones sort their hits:
+    both plans must return the same incidents in the same order."""
+    dsl = users.login(demo, "dsl", DEMO_PASSWORD)
+    sample = _all_pages(demo, dsl, IncidentQuery())[3]
+    word = max(sample.matched_text.split(), key=len)
+    query = IncidentQuery(text=word, sort=sort,
+                          statuses=(IncidentStatus.NEW, IncidentStatus.REVIEWING,
+                                    IncidentStatus.CLOSED, IncidentStatus.ACTIONED,
+                                    IncidentStatus.FALSE_POSITIVE))
+    monkeypatch.setattr(incidents_repo, "TEXT_HITS_TO_SCAN_INDEX", 10**9)
+    sorted_hits = _all_pages(demo, dsl, query, limit=5)
+    monkeypatch.setattr(incidents_repo, "TEXT_HITS_TO_SCAN_INDEX", 0)
+    walked_index = _all_pages(demo, dsl, query, limit=5)
+    assert sorted_hits == walked_index and sample.id in {r.id for r in walked_index}
