@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--screenshots", type=_non_negative, default=0)
     seed.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     seed.add_argument("--workers", type=_non_negative, default=None,
-                      help="sealing processes (default: cores - 1)")
+                      help="sealing processes (default: one per core)")
     seed.set_defaults(handler=_cmd_seed)
 
     verify = sub.add_parser("verify", help="check the audit chain, checkpoints and evidence")
