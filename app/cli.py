@@ -82,6 +82,18 @@ def _parser() -> argparse.ArgumentParser:
     _common(verify)
     verify.set_defaults(handler=_cmd_verify)
 
+    library = sub.add_parser("library", help="the phrase library")
+    _common(library)
+    library_sub = library.add_subparsers(title="library commands", metavar="ACTION")
+    library_test = library_sub.add_parser(
+        "test", help="read lines on stdin; print one JSON object per line with its matches")
+    _common(library_test)
+    library_test.add_argument("--library", type=Path, default=None,
+                              help="a library folder or one <category>.csv file "
+                                   "(default: the built-in library)")
+    library_test.set_defaults(handler=_cmd_library_test)
+    library.set_defaults(handler=lambda _args: _usage(library))
+
     recover = sub.add_parser("recover", help="restore access with the printed recovery key")
     _common(recover)
     recover.add_argument("--recovery-key-file", type=Path,
@@ -250,6 +262,31 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     for problem in report.problems[:50]:
         print(f"  - {problem}", file=sys.stderr)
     return 1
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _cmd_library_test(args: argparse.Namespace) -> int:
+    """One JSON object per input line; the library is validated before any line is read."""
+    import json
+
+    from app.detection.library import load_library
+    from app.detection.matcher import Matcher
+    from app.paths import RESOURCES
+
+    matcher = Matcher.compile(load_library(args.library or RESOURCES / "phrases"))
+    for number, line in enumerate(sys.stdin, start=1):
+        text = line.rstrip("\r\n")
+        matches = [{"category": m.category, "severity": m.severity, "phrase": m.phrase,
+                    "id": m.phrase_id, "text": m.text, "start": m.start, "end": m.end}
+                   for m in matcher.find(text)]
+        print(json.dumps({"line": number, "matches": matches}, ensure_ascii=False),
+              flush=False)
+    sys.stdout.flush()
+    return 0
 
 
 def _cmd_recover(args: argparse.Namespace) -> int:
