@@ -5,7 +5,6 @@ the table tests the normaliser, the matcher and the loader together."""
 
 from __future__ import annotations
 
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
