@@ -77,6 +77,7 @@ class Matcher:
     runs, where word edges are "soft", whole-word keys are checked one by one."""
 
     def __init__(self, library: Library) -> None:
+        self.library = library
         self.version = library.version
         self._entries = library.entries
         words: dict[str, list[int]] = {}

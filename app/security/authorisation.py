@@ -21,12 +21,15 @@ class Permission(StrEnum):
     MANAGE_DEVICES = "enrol, approve and revoke devices"
     MANAGE_USERS = "manage users and roles"
     VIEW_AUDIT = "view the audit log"
+    VIEW_LIBRARY = "view and try the phrase library"
+    MANAGE_LIBRARY = "change the phrase library"
 
 
 _MATRIX: dict[Role, frozenset[Permission]] = {
     Role.DSL: frozenset(Permission),
     Role.DEPUTY: frozenset({Permission.LIST_INCIDENTS, Permission.OPEN_EVIDENCE,
-                            Permission.EXPORT, Permission.VIEW_TRENDS}),
+                            Permission.EXPORT, Permission.VIEW_TRENDS,
+                            Permission.VIEW_LIBRARY}),
     Role.HEAD: frozenset({Permission.VIEW_TRENDS}),
     Role.IT_TECH: frozenset({Permission.MANAGE_DEVICES}),
 }
