@@ -94,6 +94,19 @@ def _parser() -> argparse.ArgumentParser:
     library_test.set_defaults(handler=_cmd_library_test)
     library.set_defaults(handler=lambda _args: _usage(library))
 
+    agent = sub.add_parser("agent", help="the device agent's tools")
+    _common(agent)
+    agent_sub = agent.add_subparsers(title="agent commands", metavar="ACTION")
+    scan = agent_sub.add_parser("scan-image", help="OCR a screenshot and print the words and "
+                                                   "matches (with boxes) as JSON")
+    _common(scan)
+    scan.add_argument("image", type=Path)
+    scan.add_argument("--ocr", choices=("rapidocr", "tesseract"), default="rapidocr")
+    scan.add_argument("--library", type=Path, default=None,
+                      help="a library folder or one <category>.csv file")
+    scan.set_defaults(handler=_cmd_scan_image)
+    agent.set_defaults(handler=lambda _args: _usage(agent))
+
     recover = sub.add_parser("recover", help="restore access with the printed recovery key")
     _common(recover)
     recover.add_argument("--recovery-key-file", type=Path,
@@ -286,6 +299,27 @@ def _cmd_library_test(args: argparse.Namespace) -> int:
         print(json.dumps({"line": number, "matches": matches}, ensure_ascii=False),
               flush=False)
     sys.stdout.flush()
+    return 0
+
+
+def _cmd_scan_image(args: argparse.Namespace) -> int:
+    import json
+
+    from app.agent.scan import scan_image
+    from app.detection.library import load_library
+    from app.detection.matcher import Matcher
+    from app.paths import RESOURCES
+
+    matcher = Matcher.compile(load_library(args.library or RESOURCES / "phrases"))
+
+    def find(text: str) -> list[tuple[int, int, object]]:
+        return [(m.start, m.end, {"category": m.category, "severity": m.severity,
+                                  "phrase": m.phrase, "id": m.phrase_id})
+                for m in matcher.find(text)]
+
+    report = scan_image(args.image, args.ocr, find)
+    report["library_version"] = matcher.version
+    print(json.dumps(report, ensure_ascii=False, indent=1))
     return 0
 
 

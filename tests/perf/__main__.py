@@ -12,13 +12,14 @@ import json
 import sys
 from collections.abc import Callable
 
-from tests.perf import bench_detection, bench_list, bench_seed
+from tests.perf import bench_detection, bench_list, bench_ocr, bench_seed
 from tests.perf.common import Figure
 
 BENCHMARKS: dict[str, Callable[[str], list[Figure]]] = {
     "seed": bench_seed.run,
     "list": bench_list.run,
     "detection": bench_detection.run,
+    "ocr": bench_ocr.run,
 }
 
 

@@ -1,0 +1,122 @@
+"""ocr: seconds to read one 1920×1080 screen on one core, per installed backend, against the
+same engine alone on the raw screen (no Kestrel preprocessing, no word-box refinement).
+
+Each measurement runs in a fresh child process pinned to CPU 0 (and the engines are held to one
+thread anyway: `OMP_THREAD_LIMIT=1` for Tesseract, one onnxruntime thread for RapidOCR), so the
+figure is what the agent costs a pupil's laptop on one core. Baselines:
+- Tesseract: the same `tesseract stdin stdout --psm 11 tsv` call on the raw colour screen;
+- RapidOCR: `RapidOCR()` with its default settings (one thread) on the raw screen, line boxes
+  only. Kestrel's settings (no angle classifier, 1280 px detection, one line per batch) make it
+  faster than this baseline even after cutting lines into words.
+Screens are the eval-data synthetic chats when present beside the repo; otherwise a chat-like
+screen is drawn here.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+from PIL import Image, ImageDraw, ImageFont
+
+from app.paths import REPO_ROOT
+from tests.perf.common import Figure
+
+CHATS = REPO_ROOT.parent / "shared" / "eval-data" / "ocr" / "synthetic-chat"
+SCREENS = {"small": ("chat_light_15px.png",),
+           "full": ("chat_light_15px.png", "chat_dark_15px.png", "chat_light_12px.png",
+                    "chat_light_15px_q70.jpg")}
+REPEATS = {"small": 2, "full": 5}
+TARGETS = {"tesseract": "≤ 0.5 s", "rapidocr": "≤ 2 s"}
+BASELINES = {"tesseract": "tesseract CLI alone on the raw screen",
+             "rapidocr": "RapidOCR defaults (1 thread) on the raw screen"}
+
+
+def run(scale: str) -> list[Figure]:
+    """OCR one 1920×1080 screen on one core, per backend, vs the bare engine."""
+    from app.detection.ocr import available_backends
+
+    figures = []
+    for backend in ("tesseract", "rapidocr"):
+        if backend not in available_backends():
+            print(f"  ocr: {backend} is not installed here; skipped", flush=True)
+            continue
+        kestrel = _in_pinned_child(backend, False, scale)
+        bare = _in_pinned_child(backend, True, scale)
+        figures.append(Figure(f"ocr_{backend}_seconds_per_screen", kestrel, "s",
+                              TARGETS[backend], BASELINES[backend], bare))
+    return figures
+
+
+def _in_pinned_child(backend: str, bare: bool, scale: str) -> float:
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(_measure, backend, bare, scale).result()
+
+
+def _measure(backend: str, bare: bool, scale: str) -> float:
+    """Median seconds per screen over the scale's screens; runs in the pinned child."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    read = _reader(backend, bare)
+    samples = []
+    for screen in _screens(scale):
+        read(screen)  # warm-up: model loading and first-call allocation are not per screen
+        for _ in range(REPEATS[scale]):
+            start = time.perf_counter()
+            read(screen)
+            samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def _reader(backend: str, bare: bool):  # type: ignore[no-untyped-def]
+    if backend == "tesseract":
+        from app.detection.ocr import tesseract_binary
+        from app.detection.ocr.tesseract import TesseractBackend, run_tesseract
+
+        binary = tesseract_binary()
+        assert binary is not None
+        if bare:
+            return lambda image: run_tesseract(binary, image)
+        return TesseractBackend(binary).read
+    from app.detection.ocr.rapid import RapidOcrBackend, engine_params
+
+    if bare:
+        from rapidocr import RapidOCR
+
+        engine = RapidOCR(params=engine_params(tuned=False))
+        return lambda image: engine(image)
+    return RapidOcrBackend().read
+
+
+def _screens(scale: str) -> list[Image.Image]:
+    if all((CHATS / name).is_file() for name in SCREENS[scale]):
+        screens = []
+        for name in SCREENS[scale]:
+            with Image.open(CHATS / name) as image:
+                screens.append(image.convert("RGB"))
+        return screens
+    return [_drawn_screen()]
+
+
+def _drawn_screen() -> Image.Image:
+    """A 1920×1080 chat-like screen: a sidebar and alternating message bubbles."""
+    image = Image.new("RGB", (1920, 1080), (243, 244, 246))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=15)
+    draw.rectangle((0, 0, 360, 1080), fill=(255, 255, 255))
+    for row in range(16):
+        draw.text((24, 30 + row * 64), f"Contact number {row}", font=font, fill=(20, 20, 20))
+        y = 40 + row * 62
+        x = 420 if row % 2 else 1200
+        draw.rounded_rectangle((x - 16, y - 10, x + 520, y + 30), 8, fill=(255, 255, 255))
+        draw.text((x, y), f"message {row}: are you coming to the park after school today",
+                  font=font, fill=(20, 20, 20))
+    return image
+
+
+if __name__ == "__main__":
+    for figure in run("small"):
+        print(figure.line())
