@@ -36,6 +36,7 @@ class PhraseMatch:
 
 
 _NON_WORD = re.compile(r"[\W_]")
+_OCR_FOLD = str.maketrans({"l": "i"})
 _ASCII_NON_WORD = str.maketrans({chr(c): " " for c in range(128)
                                  if not (chr(c).isalnum() and chr(c).isascii())})
 
@@ -86,7 +87,9 @@ class Matcher:
         regexes: list[tuple[int, re.Pattern[str]]] = []
         for index, entry in enumerate(library.entries):
             if entry.kind == "regex":
-                regexes.append((index, re.compile(entry.pattern)))
+                # Regexes read normalised text, where l and I are one letter (OCR): fold the
+                # pattern's letters the same way so "leak" still finds "leak".
+                regexes.append((index, re.compile(entry.pattern.lower().translate(_OCR_FOLD))))
                 continue
             for key in {normalise(entry.pattern, 1).text, normalise(entry.pattern, 2).text}:
                 if not key.strip():

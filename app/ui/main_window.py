@@ -35,6 +35,7 @@ from app.ui.audit_view import AuditView
 from app.ui.bridge import ServiceBridge
 from app.ui.idle_lock import IdleLock
 from app.ui.incidents_view import IncidentsView
+from app.ui.library_view import LibraryView
 from app.ui.look import format_when
 
 DEMO_BANNER = "DEMO SCHOOL — synthetic data. No real pupils or staff."
@@ -54,9 +55,7 @@ SCREENS = (
     ScreenSpec("trends", "Trends", Permission.VIEW_TRENDS, "Trends arrive in a later release."),
     ScreenSpec("devices", "Devices", Permission.MANAGE_DEVICES,
                "Devices arrive in a later release."),
-    # No library permission exists yet; the phrase library is triage staff's tool (DESIGN §5).
-    ScreenSpec("library", "Library", Permission.LIST_INCIDENTS,
-               "The phrase library arrives in a later release."),
+    ScreenSpec("library", "Library", Permission.VIEW_LIBRARY),
     ScreenSpec("audit", "Audit", Permission.VIEW_AUDIT),
 )
 
@@ -105,7 +104,8 @@ class MainWindow(QMainWindow):
 
     def _builders(self) -> dict[str, Callable[[], QWidget]]:
         args = (self.bridge, self.console, self.session)
-        return {"incidents": lambda: self._incidents(*args), "audit": lambda: AuditView(*args)}
+        return {"incidents": lambda: self._incidents(*args), "audit": lambda: AuditView(*args),
+                "library": lambda: LibraryView(*args)}
 
     def _incidents(self, *args: object) -> IncidentsView:
         view = IncidentsView(*args)  # type: ignore[arg-type]
