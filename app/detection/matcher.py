@@ -15,11 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import ahocorasick
 
 from app.detection.library import Library, PhraseEntry
-from app.detection.normalise import Normalised, normalise
+from app.detection.normalise import Normalised, normalise, without_apostrophes
 
 
 @dataclass(frozen=True)
@@ -84,14 +85,11 @@ class Matcher:
         words: dict[str, list[int]] = {}
         plain_words: dict[str, list[int]] = {}
         embedded: dict[str, list[int]] = {}
-        regexes: list[tuple[int, re.Pattern[str]]] = []
         for index, entry in enumerate(library.entries):
             if entry.kind == "regex":
-                # Regexes read normalised text, where l and I are one letter (OCR): fold the
-                # pattern's letters the same way so "leak" still finds "leak".
-                regexes.append((index, re.compile(entry.pattern.lower().translate(_OCR_FOLD))))
                 continue
-            for key in {normalise(entry.pattern, 1).text, normalise(entry.pattern, 2).text}:
+            forms = {normalise(entry.pattern, 1).text, normalise(entry.pattern, 2).text}
+            for key in forms | {without_apostrophes(f) for f in forms}:
                 if not key.strip():
                     continue
                 if entry.whole_word:
@@ -101,15 +99,42 @@ class Matcher:
                     embedded.setdefault(key, []).append(index)
         self._words, self._plain_words = _Keys.build(words), _Keys.build(plain_words)
         self._embedded = _Keys.build(embedded)
-        self._regexes = tuple(regexes)
+        self._regexes = _compile_regexes(library)
         self._exceptions = tuple(tuple(normalise(x).text for x in e.exceptions)
                                  for e in library.entries)
-        allow_keys = sorted({normalise(a).text for a in library.allow if a.strip()})
-        self._allow = _Keys.build({k: [i] for i, k in enumerate(allow_keys)})
+        self._allow_keys = tuple(sorted({normalise(a).text for a in library.allow if a.strip()}))
+        self._allow = _Keys.build({k: [i] for i, k in enumerate(self._allow_keys)})
 
     @classmethod
     def compile(cls, library: Library) -> Matcher:
         return cls(library)
+
+    def parts(self) -> dict[str, Any]:
+        """What app.detection.cache stores: automata (integer values) and plain data."""
+        keys = {"words": self._words, "plain_words": self._plain_words,
+                "embedded": self._embedded, "allow": self._allow}
+        return {"library": self.library,
+                "automata": {n: k.automaton for n, k in keys.items()},
+                "groups": {n: [list(g) for g in k.groups] for n, k in keys.items()},
+                "allow_keys": list(self._allow_keys)}
+
+    @classmethod
+    def from_parts(cls, library: Library, automata: dict[str, Any],
+                   groups: dict[str, tuple[tuple[int, tuple[int, ...]], ...]],
+                   allow_keys: tuple[str, ...]) -> Matcher:
+        """Rebuild from cached parts without recompiling (see app.detection.cache)."""
+        matcher = cls.__new__(cls)
+        matcher.library, matcher.version = library, library.version
+        matcher._entries = library.entries
+        matcher._words = _Keys(automata["words"], groups["words"])
+        matcher._plain_words = _Keys(automata["plain_words"], groups["plain_words"])
+        matcher._embedded = _Keys(automata["embedded"], groups["embedded"])
+        matcher._allow = _Keys(automata["allow"], groups["allow"])
+        matcher._allow_keys = allow_keys
+        matcher._regexes = _compile_regexes(library)
+        matcher._exceptions = tuple(tuple(normalise(x).text for x in e.exceptions)
+                                    for e in library.entries)
+        return matcher
 
     def find(self, text: str) -> list[PhraseMatch]:
         """Every match in `text`, in order of position (one per entry and span)."""
@@ -158,6 +183,13 @@ class Matcher:
                     return True
                 at = text.find(key, at + 1)
         return False
+
+
+def _compile_regexes(library: Library) -> tuple[tuple[int, re.Pattern[str]], ...]:
+    """Regexes read normalised text, where l and I are one letter (OCR): fold the patterns'
+    letters the same way so "leak" still finds "leak"."""
+    return tuple((i, re.compile(e.pattern.lower().translate(_OCR_FOLD)))
+                 for i, e in enumerate(library.entries) if e.kind == "regex")
 
 
 def _at_word_edges(form: Normalised, start: int, end: int) -> bool:

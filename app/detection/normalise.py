@@ -10,8 +10,9 @@ Steps, in order:
    fullwidth, mathematical bold and accented letters become plain letters; zero-width and
    other invisible format characters, variation selectors and skin-tone modifiers vanish;
    Cyrillic/Greek look-alikes become the Latin letter they imitate; case folding;
-2. ASCII lower-casing; runs of white space, tabs and line breaks become one space; an
-   apostrophe between letters vanishes (`don't`, `dont` and `don’t` are one word);
+2. ASCII lower-casing; runs of white space, tabs and line breaks become one space; a curly
+   apostrophe is a straight one (the matcher also tries every phrase without its apostrophes,
+   so `dont`, `don't` and `don’t` all match `don't`);
 3. runs of three or more identical letters collapse to one (`biiiitch`), or to two in the
    alternative form (`killll` → `kill`) — before leet, so `ki11` keeps its double letter;
 4. leet folding, but only inside tokens that mix letters with digits or symbols (`b1tch`,
@@ -52,7 +53,7 @@ _SPACED = re.compile(r"(?<![a-z0-9])[a-z](?:[ .*_\-]+[a-z](?![a-z0-9])){2,}")
 _SEPARATOR = re.compile(r"[ .*_\-]+")
 _RUN = re.compile(r"([a-z])\1{2,}")
 _SPACE = re.compile(r"\s")
-_APOSTROPHE = re.compile(r"(?<=[^\W\d_])['\u2019](?=[^\W\d_])")
+_APOSTROPHE = re.compile(r"(?<=[a-z])'(?=[a-z])")
 _ONE_SPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " ", "\f": " ", "\v": " "})
 _WHITESPACE = re.compile(r"\s{2,}")  # after _ONE_SPACE: runs of spaces become one
 _OCR = str.maketrans({"l": "i"})
@@ -103,9 +104,6 @@ def normalise(text: str, collapse_to: int = 1) -> Normalised:
     current = _step(text, _unicode_edits(text), maps, gaps=str.lower).translate(_ONE_SPACE)
     current = _step(current, [(m.start(), m.end(), " ") for m in _WHITESPACE.finditer(current)],
                     maps)
-    if "'" in current or "\u2019" in current:  # "don't" = "dont" = "don’t"
-        current = _step(current, [(m.start(), m.end(), "") for m in _APOSTROPHE.finditer(current)],
-                        maps)
     # Collapse before leet: "ki11" must stay the double letter of "kill", not a run of i.
     collapses = _collapse_edits(current, collapse_to)
     current = _step(current, collapses, maps)
@@ -114,6 +112,11 @@ def normalise(text: str, collapse_to: int = 1) -> Normalised:
     current = _step(current, edits, maps)
     return Normalised(current.translate(_OCR), tuple(maps), frozenset(soft), tuple(runs),
                       bool(collapses))
+
+
+def without_apostrophes(key: str) -> str:
+    """A normalised phrase as people type it without the apostrophe ("don't" → "dont")."""
+    return _APOSTROPHE.sub("", key)
 
 
 def _step(text: str, edits: Sequence[Edit], maps: list[_EditMap],
