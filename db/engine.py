@@ -53,13 +53,14 @@ def sqlcipher_engine(path: Path, key: bytes, pool_size: int = 4) -> Engine:
         creator=lambda: open_sqlcipher_connection(path, key),
         pool_size=pool_size,
         max_overflow=2,
+        hide_parameters=True,  # error messages (and so logs) never quote a pupil's words
     )
     return engine
 
 
 def postgres_engine(url: str) -> Engine:
     """An engine over PostgreSQL; the URL carries TLS options (sslmode=verify-full)."""
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _utc(dbapi_conn: Any, _record: Any) -> None:

@@ -168,9 +168,10 @@ def _size_window(app: QApplication, window: MainWindow) -> None:
 
 
 def _log_to_install(console: Console) -> None:
-    """Send warnings and tracebacks to the install's log folder unless logging is set up."""
+    """Send warnings and tracebacks to the install's log folder (the CLI's stderr handler stays
+    too). Database errors never quote values (engines use hide_parameters)."""
     root_logger = logging.getLogger()
-    if root_logger.handlers:
+    if any(isinstance(h, logging.FileHandler) for h in root_logger.handlers):
         return
     try:
         handler = logging.FileHandler(console.paths.logs / "console.log", encoding="utf-8")

@@ -54,3 +54,16 @@ def test_wrong_key_is_refused_before_any_query(tmp_path: Path) -> None:
     engine.dispose()
     with pytest.raises(WrongKeyError):
         sqlcipher_engine(path, os.urandom(32))
+
+
+def test_database_errors_never_quote_the_values_involved(tmp_path: Path) -> None:
+    """Errors reach the log file; a pupil's words in a failed statement must not."""
+    from sqlalchemy.exc import StatementError
+
+    engine = sqlcipher_engine(tmp_path / "k.db", os.urandom(32))
+    upgrade_to_head(engine)
+    secret = "nobody would miss me"
+    with pytest.raises(StatementError) as failed, engine.begin() as conn:
+        conn.execute(text("INSERT INTO no_such_table VALUES (:v)"), {"v": secret})
+    engine.dispose()
+    assert secret not in str(failed.value)
