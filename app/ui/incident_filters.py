@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from app.domain.categories import CATEGORIES
 from app.domain.dto import IncidentQuery
 from app.domain.enums import IncidentStatus, Severity
+from app.ui.debounce import debounce_timer
 
 SEARCH_DEBOUNCE_MS = 300
 OPEN_STATUSES = (IncidentStatus.NEW, IncidentStatus.REVIEWING)
@@ -47,10 +48,7 @@ class IncidentFilterBar(QWidget):
         self.search.setPlaceholderText("Search words and window titles   ( / )")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(240)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
-        self._debounce.timeout.connect(self._changed)
+        self._debounce = debounce_timer(self, SEARCH_DEBOUNCE_MS, self._changed)
         self._lay_out()
         for combo in (self.status, self.category, self.severity, self.sort):
             combo.currentIndexChanged.connect(self._changed)

@@ -14,8 +14,8 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QFont
 
 from app.domain.dto import IncidentPage, IncidentQuery, IncidentRow
 from app.domain.enums import IncidentStatus
@@ -23,7 +23,8 @@ from app.services import incidents
 from app.services.console import Console
 from app.services.users import UserSession
 from app.ui.bridge import ServiceBridge, user_message
-from app.ui.look import format_when, lock_icon, severity_dot, severity_text
+from app.ui.look import MUTED, format_when, lock_icon, severity_dot, severity_text
+from app.ui.row_table_model import Index, RowTableModel
 
 COLUMNS = ("Time", "Severity", "Category", "Pupil", "Year", "Matched text", "App / window",
            "Status", "Device")
@@ -31,26 +32,24 @@ COLUMNS = ("Time", "Severity", "Category", "Pupil", "Year", "Matched text", "App
  COL_DEVICE) = range(len(COLUMNS))
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 PAGE_SIZE = 200
-_MUTED = QColor("#7b8794")
-_Index = QModelIndex | QPersistentModelIndex
 
 
-class IncidentTableModel(QAbstractTableModel):
+class IncidentTableModel(RowTableModel[IncidentRow]):
     """Holds the rows loaded so far for one `IncidentQuery` and fetches more on demand.
 
     `sig_page_loaded(count, first)` fires when a page has been added (`first` for the first
-    page of a query); `sig_load_failed(message)` carries a sentence for the person."""
+    page of a query); `sig_load_failed(message)` carries a sentence for the person. Rows come
+    only from `set_query` and paging (never `set_rows`), which keep `_row_of` in step."""
 
     sig_page_loaded = Signal(int, bool)
     sig_load_failed = Signal(str)
 
     def __init__(self, bridge: ServiceBridge, console: Console, session: UserSession,
                  page_size: int = PAGE_SIZE, parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(COLUMNS, parent)
         self._bridge, self._console, self._session = bridge, console, session
         self._page_size = page_size
         self._query = IncidentQuery()
-        self._rows: list[IncidentRow] = []
         self._row_of: dict[int, int] = {}
         self._next_cursor: tuple[object, ...] | None = None
         self._loading: int | None = None  # request id of the page in flight
@@ -79,17 +78,17 @@ class IncidentTableModel(QAbstractTableModel):
             self._bridge.forget(self._loading)
         self.beginResetModel()
         self._query = query
-        self._rows, self._row_of, self._next_cursor, self._loading = [], {}, None, None
+        self.rows, self._row_of, self._next_cursor, self._loading = [], {}, None, None
         self.endResetModel()
         self._request(None)
 
     def refresh(self) -> None:
         self.set_query(self._query)
 
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008 - Qt default
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008 - Qt default
         return not parent.isValid() and self._next_cursor is not None and self._loading is None
 
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008 - Qt default
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008 - Qt default
         if self.canFetchMore(parent):
             self._request(self._next_cursor)
 
@@ -107,11 +106,11 @@ class IncidentTableModel(QAbstractTableModel):
         self._loading = None
         self._next_cursor = page.next_cursor
         if page.rows:
-            start = len(self._rows)
+            start = len(self.rows)
             self.beginInsertRows(QModelIndex(), start, start + len(page.rows) - 1)
             for offset, row in enumerate(page.rows):
                 self._row_of[row.id] = start + offset
-            self._rows.extend(page.rows)
+            self.rows.extend(page.rows)
             self.endInsertRows()
         self.sig_page_loaded.emit(len(page.rows), first)
 
@@ -123,16 +122,13 @@ class IncidentTableModel(QAbstractTableModel):
         self.sig_load_failed.emit(user_message(exc))
 
     # -- triage ------------------------------------------------------------------------------
-    def row_at(self, row: int) -> IncidentRow:
-        return self._rows[row]
-
     def apply_status(self, incident_ids: Iterable[int], status: IncidentStatus) -> None:
         """Show a status change the service has committed (the only field it changes)."""
         for incident_id in incident_ids:
             row = self._row_of.get(incident_id)
             if row is None:
                 continue
-            self._rows[row] = dataclasses.replace(self._rows[row], status=status)
+            self.rows[row] = dataclasses.replace(self.rows[row], status=status)
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def _outside_filter(self, row: IncidentRow) -> bool:
@@ -140,23 +136,7 @@ class IncidentTableModel(QAbstractTableModel):
         return bool(self._query.statuses) and row.status not in self._query.statuses
 
     # -- Qt model API ------------------------------------------------------------------------
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt default
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt default
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(COLUMNS)):
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row, column = self._rows[index.row()], index.column()
+    def cell(self, row: IncidentRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return _display(row, column)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -169,7 +149,7 @@ class IncidentTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if self._outside_filter(row) or (column == COL_PUPIL and not row.subject_name):
-                return _MUTED
+                return MUTED
             return None
         if role == Qt.ItemDataRole.FontRole and column == COL_STATUS:
             return self._bold if row.status == IncidentStatus.NEW else self._regular

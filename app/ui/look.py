@@ -30,6 +30,7 @@ SEVERITY_COLOURS = {
     4: "#dd6b20",
     5: "#b42318",
 }
+MUTED = QColor("#7b8794")  # secondary text: placeholders, counts, rows outside a filter
 
 
 def apply_look(app: QApplication) -> None:

@@ -9,16 +9,10 @@ from PySide6.QtTest import QAbstractItemModelTester
 from app.errors import KestrelError
 from app.services import library
 from app.ui.bridge import UNEXPECTED
-from app.ui.library_view import (
-    COL_CATEGORY,
-    LATER_LINE,
-    LibraryView,
-    PhraseTableModel,
-    SentenceTrial,
-    highlight_colour,
-    utf16_offset,
-)
+from app.ui.library_model import COL_CATEGORY, PhraseTableModel
+from app.ui.library_view import LATER_LINE, LibraryView
 from app.ui.main_window import MainWindow
+from app.ui.try_sentence import SentenceTrial, highlight_colour, utf16_offset
 
 LOAD_TIMEOUT = 10_000
 
