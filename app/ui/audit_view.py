@@ -14,9 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -31,6 +29,7 @@ from app.services.users import UserSession
 from app.ui.bridge import ServiceBridge, user_message
 from app.ui.look import format_when
 from app.ui.row_table_model import RowTableModel
+from app.ui.tables import set_column_widths, set_up_list_table
 
 AUDIT_COLUMNS = ("#", "Time", "Who", "Action", "Target", "Details")
 _WIDTHS = (64, 130, 150, 190, 170, 0)
@@ -102,21 +101,8 @@ class AuditView(QWidget):
         layout.addWidget(self.message)
 
     def _set_up_table(self) -> None:
-        self.table.setModel(self.model)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setSectionsClickable(False)
-        for column, width in enumerate(_WIDTHS):
-            if width:
-                self.table.setColumnWidth(column, width)
-        header.setSectionResizeMode(len(_WIDTHS) - 1, QHeaderView.ResizeMode.Stretch)
+        set_up_list_table(self.table, self.model, row_height=26)
+        set_column_widths(self.table, _WIDTHS)
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -32,6 +31,7 @@ from app.services.users import UserSession
 from app.ui.bridge import ServiceBridge, user_message
 from app.ui.incident_filters import IncidentFilterBar
 from app.ui.incident_model import COLUMNS, IncidentTableModel
+from app.ui.tables import set_up_list_table
 
 TRIAGE_KEYS = {
     Qt.Key.Key_R: IncidentStatus.REVIEWING,
@@ -103,22 +103,10 @@ class IncidentsView(QWidget):
         self.model.set_query(self.filters.query())
 
     def _set_up_table(self) -> None:
-        table = self.table
-        table.setModel(self.model)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        table.setAlternatingRowColors(True)
-        table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(28)
-        header = table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setSectionsClickable(False)  # sorting is a filter-bar choice, done in SQL
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setSectionResizeMode(COLUMNS.index("App / window"),
-                                    QHeaderView.ResizeMode.Stretch)
+        # Sorting is a filter-bar choice, done in SQL; several rows can be triaged at once.
+        set_up_list_table(self.table, self.model, row_height=28, multi_select=True)
+        self.table.horizontalHeader().setSectionResizeMode(COLUMNS.index("App / window"),
+                                                           QHeaderView.ResizeMode.Stretch)
         self._fit_columns()
 
     def _fit_columns(self) -> None:

@@ -22,9 +22,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
@@ -39,6 +37,7 @@ from app.ui.bridge import ServiceBridge, user_message
 from app.ui.category_list import CategoryList
 from app.ui.debounce import debounce_timer
 from app.ui.library_model import COL_CATEGORY, PHRASE_WIDTHS, LibraryPage, PhraseTableModel, browse
+from app.ui.tables import set_column_widths, set_up_list_table
 from app.ui.try_sentence import SentenceTrial
 
 SEARCH_DEBOUNCE_MS = 300
@@ -83,25 +82,8 @@ class LibraryView(QWidget):
         self.categories.setFixedWidth(262)
 
     def _set_up_table(self) -> None:
-        table = self.table
-        table.setModel(self.model)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setAlternatingRowColors(True)
-        table.setShowGrid(False)
-        table.setWordWrap(False)
-        table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(26)
-        header = table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setSectionsClickable(False)  # the service decides the order
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column, width in enumerate(PHRASE_WIDTHS):
-            if width:
-                table.setColumnWidth(column, width)
-        header.setSectionResizeMode(len(PHRASE_WIDTHS) - 1, QHeaderView.ResizeMode.Stretch)
+        set_up_list_table(self.table, self.model, row_height=26)  # the service orders rows
+        set_column_widths(self.table, PHRASE_WIDTHS)
 
     def _lay_out(self) -> None:
         title = QLabel("Phrase library")

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select
+from sqlalchemy import Row, insert, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditCheckpoint, AuditEvent, table
@@ -44,10 +44,6 @@ def iter_events(session: Session, batch: int = 5000) -> Iterator[Row[Any]]:
 
 def checkpoints(session: Session) -> Sequence[AuditCheckpoint]:
     return session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)).scalars().all()
-
-
-def count_events(session: Session) -> int:
-    return int(session.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
 
 
 def recent(session: Session, limit: int, before_seq: int | None = None) -> Sequence[AuditEvent]:

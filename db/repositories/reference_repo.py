@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from db.models import Category, Device, Phrase, Site, Subject, table
+from db.models import Category, Device, Site, Subject, table
 
 
 def site(session: Session) -> Site | None:
@@ -31,16 +31,6 @@ def insert_categories(session: Session, rows: list[dict[str, Any]]) -> None:
     session.execute(insert(table(Category)), rows)
 
 
-def insert_phrases(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(table(Phrase)), rows)
-
-
-def phrase_ids(session: Session) -> dict[tuple[int, str], int]:
-    rows = session.execute(select(Phrase.category_id, Phrase.pattern, Phrase.id)).all()
-    return {(c, p): i for c, p, i in rows}
-
-
 def insert_subjects(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(table(Subject)), rows)
@@ -61,7 +51,3 @@ def insert_devices(session: Session, rows: list[dict[str, Any]]) -> None:
 
 def devices(session: Session) -> Sequence[Device]:
     return session.execute(select(Device).order_by(Device.id)).scalars().all()
-
-
-def device_by_uuid(session: Session, uuid: str) -> Device | None:
-    return session.execute(select(Device).where(Device.uuid == uuid)).scalar_one_or_none()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,10 +21,6 @@ def add(session: Session, user: StaffUser) -> StaffUser:
     session.add(user)
     session.flush()
     return user
-
-
-def all_users(session: Session) -> Sequence[StaffUser]:
-    return session.execute(select(StaffUser).order_by(StaffUser.username)).scalars().all()
 
 
 def count(session: Session) -> int:
