@@ -115,18 +115,28 @@ class Category(Base):
     restricted_imagery: Mapped[bool] = mapped_column(Boolean)
 
 
-class Phrase(Base):
-    __tablename__ = "phrases"
+class LibraryEdit(Base):
+    """The school's layer over the shipped phrase library (DESIGN §5), one row per entry.
+
+    origin "school": an entry the school added; every field is set.
+    origin "shipped": the school's changes to a shipped entry of the same key; a NULL field means
+    "as shipped" (pattern, kind, language and match are never changed, so they stay NULL)."""
+
+    __tablename__ = "library_edits"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
-    pattern: Mapped[str] = mapped_column(String(500))
-    kind: Mapped[str] = mapped_column(String(8))
-    severity: Mapped[int] = mapped_column(SmallInteger)
-    language: Mapped[str] = mapped_column(String(8), default="en")
-    whole_word: Mapped[bool] = mapped_column(Boolean, default=True)
-    exceptions: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of strings
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    library_version: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    origin: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(String(32))
+    pattern: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    kind: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    severity: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    whole_word: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    exceptions: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON list of strings
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str] = mapped_column(String(100))
 
 
 class Incident(Base):
@@ -181,7 +191,7 @@ class Match(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(
         ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
-    phrase_id: Mapped[int | None] = mapped_column(ForeignKey("phrases.id"), nullable=True)
+    phrase_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
     matched_text: Mapped[str] = mapped_column(String(500))
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)

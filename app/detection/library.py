@@ -18,12 +18,15 @@ from app.domain.categories import CATEGORY_BY_KEY
 from app.errors import KestrelError
 
 HEADER = ("id", "pattern", "kind", "severity", "language", "match", "exceptions", "note")
+# The console's CSV export/import: every category in one file, and whether each entry is on.
+EXCHANGE_HEADER = ("category", *HEADER, "enabled")
 ALLOW_HEADER = ("pattern", "note")
 KINDS = ("word", "phrase", "regex")
 MATCHES = ("whole", "embedded")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-_VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
+# 24 characters leave room in the 32 every incident records for the school's "-s<revision>".
+_VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,23}$")
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_PATTERN = 200
 
@@ -63,9 +66,11 @@ class Library:
 
 
 def load_library(path: Path) -> Library:
-    """A library folder (`resources/phrases` layout), or one `<category>.csv` file to test."""
+    """A library folder (`resources/phrases` layout), or one CSV file to test: a category file
+    or the console's export (entries marked enabled=no are left out)."""
     if path.is_file():
-        return Library(f"file:{path.name}", tuple(_read_category(path)), ())
+        rows = read_exchange_csv(path)
+        return Library(f"file:{path.name}"[:32], tuple(r.entry for r in rows if r.enabled), ())
     if not path.is_dir():
         raise LibraryError(path, None, "no such file or folder")
     version = _read_version(path / "VERSION")
@@ -86,6 +91,56 @@ def load_library(path: Path) -> Library:
     return Library(version, tuple(entries), allow)
 
 
+@dataclass(frozen=True)
+class ExchangeRow:
+    """One line of an imported CSV: the entry it describes and whether it should be on."""
+
+    line: int
+    entry: PhraseEntry
+    enabled: bool
+
+
+def read_exchange_csv(path: Path) -> list[ExchangeRow]:
+    """An imported CSV: the console's export format (a `category` and an `enabled` column), or
+    one category file in the `resources/phrases` format, named after its category."""
+    text = _text(path)
+    first = next(csv.reader(io.StringIO(text)), [])
+    if tuple(c.strip() for c in first) == HEADER:
+        return [ExchangeRow(line, entry, True) for line, entry in _category_rows(path)]
+    rows, seen = [], set()
+    for line, row in _rows(path, EXCHANGE_HEADER):
+        category, *fields, enabled = (c.strip() for c in row)
+        if category not in CATEGORY_BY_KEY:
+            raise LibraryError(path, line, f"unknown category {category!r}")
+        if enabled.lower() not in {"yes", "no"}:
+            raise LibraryError(path, line, f"enabled {enabled!r} must be yes or no")
+        entry = parse_entry(path, line, category, fields)
+        if entry.id in seen:
+            raise LibraryError(path, line, f"id {entry.id!r} is used twice")
+        seen.add(entry.id)
+        rows.append(ExchangeRow(line, entry, enabled.lower() == "yes"))
+    return rows
+
+
+def exchange_csv(rows: list[tuple[PhraseEntry, bool]]) -> str:
+    """The console's CSV export of `rows` (entry, enabled), readable by `read_exchange_csv`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(EXCHANGE_HEADER)
+    for e, enabled in rows:
+        writer.writerow((e.category, e.id, _spreadsheet_safe(e.pattern), e.kind, e.severity,
+                         e.language, "whole" if e.whole_word else "embedded",
+                         "; ".join(_spreadsheet_safe(x) for x in e.exceptions),
+                         _spreadsheet_safe(e.note), "yes" if enabled else "no"))
+    return out.getvalue()
+
+
+def _spreadsheet_safe(value: str) -> str:
+    """Spreadsheets run a cell that starts with = + - @ as a formula (CSV injection); a
+    leading space defuses it, and the loader strips it again."""
+    return f" {value}" if value[:1] in {"=", "+", "-", "@"} else value
+
+
 def _read_version(path: Path) -> str:
     text = _text(path).strip()
     if not _VERSION.match(text):
@@ -94,21 +149,28 @@ def _read_version(path: Path) -> str:
 
 
 def _read_category(path: Path) -> list[PhraseEntry]:
+    return [entry for _line, entry in _category_rows(path)]
+
+
+def _category_rows(path: Path) -> list[tuple[int, PhraseEntry]]:
     category = path.stem
     if category not in CATEGORY_BY_KEY:
         raise LibraryError(path, None, f"unknown category {category!r}: name the file after "
                            f"one of {', '.join(sorted(CATEGORY_BY_KEY))}")
-    entries, ids = [], set()
+    entries: list[tuple[int, PhraseEntry]] = []
+    ids: set[str] = set()
     for line, row in _rows(path, HEADER):
-        entry = _entry(path, line, category, row)
+        entry = parse_entry(path, line, category, row)
         if entry.id in ids:
             raise LibraryError(path, line, f"id {entry.id!r} is used twice")
         ids.add(entry.id)
-        entries.append(entry)
+        entries.append((line, entry))
     return entries
 
 
-def _entry(path: Path, line: int, category: str, row: list[str]) -> PhraseEntry:
+def parse_entry(path: Path | str, line: int, category: str, row: list[str]) -> PhraseEntry:
+    """One entry from its eight text fields (HEADER order), validated; the one rule for files,
+    imports and entries typed into the console."""
     ident, pattern, kind, severity, language, match, exceptions, note = (c.strip() for c in row)
     if not _ID.match(ident):
         raise LibraryError(path, line, f"id {ident!r} must be lower-case letters, digits and -")

@@ -13,88 +13,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QLabel,
     QLineEdit,
-    QVBoxLayout,
     QWidget,
 )
 
 from app.services import install, users
 from app.services.console import Console
 from app.services.users import UserSession
-from app.ui.bridge import ServiceBridge, user_message
+from app.ui.bridge import ServiceBridge
+from app.ui.checking_dialog import CheckingDialog
 
 
-class _CheckingDialog(QDialog):
-    """A small form dialog with an inline error line and an OK button that can say 'Checking…'."""
-
-    sig_failed = Signal(str)
-
-    def __init__(self, title: str, heading: str, ok_text: str, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(440)
-        self._request: int | None = None
-        self._ok_text = ok_text
-        self.heading = QLabel(heading)
-        self.heading.setObjectName("ScreenTitle")
-        self.heading.setWordWrap(True)
-        self.form = QFormLayout()
-        self.form.setSpacing(10)
-        self.error = QLabel()
-        self.error.setObjectName("ErrorLine")
-        self.error.setWordWrap(True)
-        self.hint = QLabel()
-        self.hint.setObjectName("Hint")
-        self.hint.setWordWrap(True)
-        self.hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.hint.setVisible(False)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(ok_text)
-        self.ok_button.setDefault(True)
-        self.buttons.accepted.connect(self._submit)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 18)
-        layout.setSpacing(12)
-        layout.addWidget(self.heading)
-        layout.addLayout(self.form)
-        layout.addWidget(self.error)
-        layout.addWidget(self.hint)
-        layout.addWidget(self.buttons)
-
-    def set_busy(self, busy: bool) -> None:
-        self.ok_button.setEnabled(not busy)
-        self.ok_button.setText("Checking…" if busy else self._ok_text)
-
-    def failed(self, exc: BaseException) -> None:
-        self._request = None
-        message = user_message(exc)
-        self.error.setText(message)
-        self.set_busy(False)
-        self.after_failure()
-        self.sig_failed.emit(message)
-
-    def after_failure(self) -> None:
-        """Subclasses clear the secret field here."""
-
-    def _submit(self) -> None:
-        raise NotImplementedError
-
-    def reject(self) -> None:
-        if self._request is not None:
-            return  # let the check finish; closing mid-check would orphan its answer
-        super().reject()
-
-
-class LoginDialog(_CheckingDialog):
+class LoginDialog(CheckingDialog):
     """Sign in with user name and password; on success `session` holds the UserSession."""
 
     def __init__(self, bridge: ServiceBridge, console: Console, username: str | None = None,
@@ -136,7 +68,7 @@ class LoginDialog(_CheckingDialog):
         self.password.setFocus()
 
 
-class PassphraseDialog(_CheckingDialog):
+class PassphraseDialog(CheckingDialog):
     """Open a passphrase-mode install; on success `console` holds the open Console."""
 
     def __init__(self, bridge: ServiceBridge, root: Path, school_name: str,

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services import library
+from app.services.console import Console
 from app.services.library import TriedMatch
 from app.services.users import UserSession
 from app.ui.bridge import ServiceBridge, user_message
@@ -65,11 +66,11 @@ class SentenceTrial(QFrame):
 
     sig_tried = Signal(object)
 
-    def __init__(self, bridge: ServiceBridge, session: UserSession,
+    def __init__(self, bridge: ServiceBridge, console: Console, session: UserSession,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("TryPanel")
-        self._bridge, self._session = bridge, session
+        self._bridge, self._console, self._session = bridge, console, session
         self._request: int | None = None
         self.input = QLineEdit()
         self.input.setMaxLength(MAX_SENTENCE)
@@ -127,7 +128,7 @@ class SentenceTrial(QFrame):
         # The callbacks read `request` when the answer arrives (queued, so always after the
         # assignment): an answer that is no longer the latest question is ignored.
         self._request = request = self._bridge.call(
-            library.try_sentence, self._session, text,
+            library.try_sentence, self._console, self._session, text,
             on_result=lambda matches: self._answered(request, text, matches),
             on_error=lambda exc: self._failed(request, exc))
 

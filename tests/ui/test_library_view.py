@@ -10,20 +10,14 @@ from app.errors import KestrelError
 from app.services import library
 from app.ui.bridge import UNEXPECTED
 from app.ui.library_model import COL_CATEGORY, PhraseTableModel
-from app.ui.library_view import LATER_LINE, LibraryView
+from app.ui.library_view import LibraryView
 from app.ui.main_window import MainWindow
 from app.ui.try_sentence import SentenceTrial, highlight_colour, utf16_offset
-
-LOAD_TIMEOUT = 10_000
+from tests.ui.library_screen import LOAD_TIMEOUT, show_library
 
 
 def _view(qtbot, bridge, demo_install, session) -> LibraryView:
-    view = LibraryView(bridge, demo_install.console, session)
-    qtbot.addWidget(view)
-    view.resize(1200, 760)
-    with qtbot.waitSignal(view.sig_loaded, timeout=LOAD_TIMEOUT):
-        view.show()
-    return view
+    return show_library(qtbot, bridge, demo_install, session)
 
 
 def _rows(view: LibraryView) -> list:
@@ -55,9 +49,10 @@ def test_view_lists_every_entry_and_the_suicide_category_shows_only_suicide(
         qtbot, bridge, demo_install, dsl_session):
     view = _view(qtbot, bridge, demo_install, dsl_session)
     everything = _rows(view)
-    assert len(everything) == len(library.list_phrases(dsl_session)) > 500
+    assert len(everything) == len(library.list_phrases(demo_install.console, dsl_session)) > 500
     assert {row.category for row in everything} > {"suicide", "bullying"}
-    assert view.version.text() == f"Library {library.library_version(dsl_session)}"
+    version = library.library_version(demo_install.console, dsl_session)
+    assert view.version.text() == f"Library {version}"
     assert not view.table.isColumnHidden(COL_CATEGORY)
     with qtbot.waitSignal(view.sig_loaded, timeout=LOAD_TIMEOUT):
         view.categories.select("suicide")
@@ -76,7 +71,8 @@ def test_category_list_shows_each_category_with_its_entry_count(qtbot, bridge, d
     assert counts[0] == view.model.rowCount() == sum(counts[1:])
     suicide_row = next(r for r in range(view.categories.count())
                        if view.categories.item(r).text() == "Suicide")
-    assert counts[suicide_row] == len(library.list_phrases(dsl_session, "suicide"))
+    suicide = library.list_phrases(demo_install.console, dsl_session, "suicide")
+    assert counts[suicide_row] == len(suicide)
 
 
 def test_searching_narrows_the_list_after_the_typing_pauses(qtbot, bridge, demo_install,
@@ -155,7 +151,7 @@ def test_a_service_error_is_shown_as_a_sentence_not_a_traceback(qtbot, bridge, d
                                                                 dsl_session, monkeypatch):
     view = _view(qtbot, bridge, demo_install, dsl_session)
 
-    def refuse(session, text):
+    def refuse(console, session, text):
         raise KestrelError("The phrase library could not be read.")
 
     monkeypatch.setattr(library, "try_sentence", refuse)
@@ -169,7 +165,7 @@ def test_an_unexpected_error_shows_the_calm_sentence(qtbot, bridge, demo_install
                                                      monkeypatch):
     view = _view(qtbot, bridge, demo_install, dsl_session)
 
-    def explode(session, category, search):
+    def explode(console, session, category, search):
         raise RuntimeError("Traceback: something deep went wrong")
 
     monkeypatch.setattr(library, "list_phrases", explode)
@@ -195,9 +191,17 @@ def test_slash_focuses_search_but_types_in_the_sentence_box(qtbot, bridge, demo_
     assert view.search.text() == ""
 
 
-def test_screen_says_editing_comes_later(qtbot, bridge, demo_install, dsl_session):
-    view = _view(qtbot, bridge, demo_install, dsl_session)
-    assert any(label.text() == LATER_LINE for label in view.findChildren(type(view.version)))
+def test_a_deputy_sees_export_but_no_editing(qtbot, bridge, demo_install):
+    view = _view(qtbot, bridge, demo_install, demo_install.sign_in("deputy"))
+    assert not view.can_edit
+    assert view.actions.export_button.isVisibleTo(view)
+    assert not any(b.isVisibleTo(view) for b in (view.actions.add_button,
+                                                 view.actions.toggle_button,
+                                                 view.actions.exception_button,
+                                                 view.actions.import_button))
+    view.focus_table()
+    qtbot.keyClick(view.table, Qt.Key.Key_D)  # no shortcut for a deputy: nothing happens
+    assert view.actions.dialog is None
 
 
 def test_phrase_model_passes_qabstractitemmodeltester(qtbot, bridge, demo_install,
@@ -205,8 +209,8 @@ def test_phrase_model_passes_qabstractitemmodeltester(qtbot, bridge, demo_instal
     model = PhraseTableModel()
     tester = QAbstractItemModelTester(
         model, QAbstractItemModelTester.FailureReportingMode.Warning)
-    model.set_rows(library.list_phrases(dsl_session))
-    model.set_rows(library.list_phrases(dsl_session, "suicide"))
+    model.set_rows(library.list_phrases(demo_install.console, dsl_session))
+    model.set_rows(library.list_phrases(demo_install.console, dsl_session, "suicide"))
     model.set_rows([])
     assert tester is not None
 
