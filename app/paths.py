@@ -47,6 +47,11 @@ class DataPaths:
         return self.root / "evidence"
 
     @property
+    def incoming(self) -> Path:
+        """Evidence uploads in progress, per device, until the batch naming them commits."""
+        return self.root / "incoming"
+
+    @property
     def logs(self) -> Path:
         return self.root / "logs"
 

@@ -92,6 +92,65 @@ class Device(Base):
     enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     clock_skew_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Reported in each hello (operational telemetry, not audited):
+    outbox_depth: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    screenshots_dropped: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_address: Mapped[str | None] = mapped_column(String(45), nullable=True)
+    cert_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class EnrolToken(Base):
+    """A bulk enrolment token (DESIGN §7), shipped to devices inside an enrolment bundle.
+
+    The secret never travels from a device: it proves knowledge with an HMAC. It is kept here
+    (the database is encrypted) because checking an HMAC needs the key itself."""
+
+    __tablename__ = "enrol_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_id: Mapped[str] = mapped_column(String(32), unique=True)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    max_uses: Mapped[int] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    auto_approve: Mapped[bool] = mapped_column(Boolean)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EnrolCode(Base):
+    """A typed single-use code for one device: 15 minutes, 5 tries, always lands in pending."""
+
+    __tablename__ = "enrol_codes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_id: Mapped[str] = mapped_column(String(16), unique=True)
+    secret: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EnrolRequest(Base):
+    """A device asking to join: pending until staff approve it (or a token auto-approves)."""
+
+    __tablename__ = "enrol_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(36), unique=True)
+    device_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    short_id: Mapped[str] = mapped_column(String(16))
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)  # a replayed proof is refused
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("enrol_tokens.id"), nullable=True)
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("enrol_codes.id"), nullable=True)
+    state: Mapped[str] = mapped_column(String(12), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    certificate: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class Subject(Base):

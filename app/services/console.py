@@ -56,6 +56,14 @@ class Console:
             finally:
                 session.rollback()
 
+    @contextmanager
+    def telemetry(self) -> Iterator[Session]:
+        """A transaction for operational telemetry no person caused (device heartbeats: last
+        seen, clock skew, outbox depth). It commits without an audit event by design: the audit
+        log records acts, and 3,000 heartbeats a minute would drown them (docs/decisions.md)."""
+        with Session(self.engine) as session, session.begin():
+            yield session
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -61,6 +61,7 @@ class EvidenceStore:
             pass
         finally:
             tmp.unlink(missing_ok=True)
+        fsync_folder(target.parent)  # the new name survives a power cut, not just the bytes
         return sha
 
     def get(self, sha256: str) -> bytes:
@@ -82,3 +83,14 @@ class EvidenceStore:
         except (NotFoundError, IntegrityError) as exc:
             return str(exc)
         return None
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a folder's new entries durable (POSIX; Windows has no directory handles to sync)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,9 +30,13 @@ from app.domain.manifest import Manifest, decode_manifest
 from app.errors import ValidationError
 from app.security.sealing import verify_manifest
 from app.services.console import Console, UnitOfWork
+from app.services.devices import DeviceRef
+from app.services.uploads import Uploads
 from db.repositories import incidents_repo, reference_repo
 
 STORED, DUPLICATE, CONFLICT, REJECTED = "stored", "duplicate", "conflict", "rejected"
+MISSING_EVIDENCE = "missing evidence"  # the reason's first words, which devices act on
+_ENTRY_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")  # a library entry's id (library.py)
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,56 @@ def store_prepared(console: Console, actor: Actor, prepared: Sequence[Prepared |
     return results
 
 
+def ingest_from_device(console: Console, device: DeviceRef,
+                       items: Sequence[tuple[bytes, bytes, bytes]],
+                       uploads: Uploads) -> list[ItemResult]:
+    """A batch from the LAN: (manifest, signature, sealed content) per item, the evidence files
+    already uploaded. A manifest must name the device that sent it; an item whose evidence has
+    not arrived is rejected with a reason the device acts on (upload, then send again). Staged
+    uploads of stored and duplicate items are removed once the batch has committed."""
+    keys = {device.uuid: device.signing_key}
+    prepared: list[Prepared | ItemResult] = []
+    for manifest, signature, content in items:
+        try:
+            named = decode_manifest(manifest)
+        except ValidationError as exc:
+            prepared.append(ItemResult(None, REJECTED, str(exc)))
+            continue
+        if named.device != device.uuid:
+            prepared.append(ItemResult(named.uuid, REJECTED, "the manifest names another device"))
+            continue
+        blobs, missing = _uploaded(console, uploads, device.uuid, named)
+        if missing:
+            prepared.append(ItemResult(named.uuid, REJECTED,
+                                       f"{MISSING_EVIDENCE} {missing}: upload it first"))
+            continue
+        prepared.append(prepare(IncomingIncident(manifest, signature, content, blobs), keys))
+    with console.reading() as session:
+        refs = Refs({device.uuid: (device.id, device.signing_key)},
+                    reference_repo.category_ids(session), reference_repo.subject_ids(session))
+    results = store_prepared(console, Actor(name=f"device:{device.uuid}"), prepared, refs)
+    done = {r.uuid for r in results if r.result in (STORED, DUPLICATE)}
+    uploads.discard(device.uuid, [ref.sha256 for entry in prepared if isinstance(entry, Prepared)
+                                  and entry.manifest.uuid in done
+                                  for ref in entry.manifest.evidence])
+    return results
+
+
+def _uploaded(console: Console, uploads: Uploads, device_uuid: str,
+              manifest: Manifest) -> tuple[tuple[bytes, ...], str | None]:
+    """The evidence files a manifest names: staged uploads, or (for a re-sent incident) files
+    already in the evidence store. The second value names the first one missing."""
+    blobs = []
+    for ref in manifest.evidence:
+        blob = uploads.read_ready(device_uuid, ref.sha256)
+        if blob is None and console.evidence.path_for(ref.sha256).exists():
+            blob = console.evidence.get(ref.sha256)
+        if blob is None:
+            return (), ref.sha256
+        blobs.append(blob)
+    return tuple(blobs), None
+
+
 _KEY_CACHE: dict[bytes, Ed25519PublicKey] = {}
 
 
@@ -155,10 +210,21 @@ def _store(uow: UnitOfWork, accepted: list[tuple[IncomingIncident, Manifest]], r
         else:
             known[manifest.uuid] = -1  # a second copy inside this batch is a duplicate
             fresh.append((item, manifest))
+    _add_new_pupils(session, fresh, refs)
     rows = _rows(uow, fresh, refs, incidents_repo.next_id(session))
     incidents_repo.insert_many(session, *rows)
     uow.audit("incidents.ingest", "incidents", stored=len(fresh),
               devices=len({m.device for _, m in fresh}))
+
+
+def _add_new_pupils(session: Any, fresh: list[tuple[IncomingIncident, Manifest]],
+                    refs: Refs) -> None:
+    """A login no device has reported before becomes a pupil record (named by the login until
+    the MIS import names it), so the incident is never detached from its pupil."""
+    new = sorted({m.subject for _, m in fresh if m.subject and m.subject not in refs.subjects})
+    if new:
+        reference_repo.insert_subjects(session, [{"login": s, "display_name": s} for s in new])
+        refs.subjects.update(reference_repo.subject_ids(session, new))
 
 
 def _set(results: list[ItemResult], uuid: str, outcome: str) -> None:
@@ -198,6 +264,7 @@ def _rows(uow: UnitOfWork, fresh: list[tuple[IncomingIncident, Manifest]], refs:
                           "signature": item.signature, "sealed_content": item.sealed_content})
         for span in content.matches if content else ():
             matches.append({"incident_id": incident_id,
+                            "phrase_key": span.phrase if _ENTRY_KEY.match(span.phrase) else None,
                             "matched_text": span.text, "start": span.start, "end": span.end,
                             "boxes": json.dumps([list(b) for b in span.boxes])})
         restricted = CATEGORY_BY_KEY[m.category].restricted_imagery

@@ -36,8 +36,11 @@ def insert_subjects(session: Session, rows: list[dict[str, Any]]) -> None:
         session.execute(insert(table(Subject)), rows)
 
 
-def subject_ids(session: Session) -> dict[str, int]:
-    return {k: i for k, i in session.execute(select(Subject.login, Subject.id)).all()}
+def subject_ids(session: Session, logins: Sequence[str] | None = None) -> dict[str, int]:
+    query = select(Subject.login, Subject.id)
+    if logins is not None:
+        query = query.where(Subject.login.in_(list(logins)))
+    return {k: i for k, i in session.execute(query).all()}
 
 
 def count_subjects(session: Session) -> int:

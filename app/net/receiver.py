@@ -1,0 +1,293 @@
+"""The sync receiver's HTTP endpoints (DESIGN §7): hello, incident batches and evidence uploads.
+
+Every request from a device: TLS 1.3 with a certificate the school CA issued (checked by the
+TLS layer), then the certificate's fingerprint must be an *active* device (checked here on every
+request, so a revocation bites at once), then the device's token bucket must allow it. Bodies
+are read by counting bytes as they stream and validated in `schemas.py`. A refusal is a 4xx
+with a JSON reason; a failure of ours is a 503 with Retry-After — a device's data is never
+refused because the console stumbled, and never acknowledged before it is durably committed.
+
+Database work runs on the console's one DB executor; the event loop only waits for it.
+Threading: everything here runs on the receiver's event loop thread (`server.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from aiohttp import web
+from cryptography.hazmat.primitives import serialization
+
+from app.errors import ValidationError
+from app.net.limits import Limits
+from app.net.schemas import ProtocolError, load_json, parse_batch, parse_hello
+from app.security import pki
+from app.services import devices, ingest, library
+from app.services.console import Console
+from app.services.devices import DeviceRef, Heartbeat
+from app.services.executor import DbExecutor
+from app.services.uploads import UploadError, Uploads
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+HEARTBEAT_FLUSH_S = 1.0
+_SHA_CHARS = frozenset("0123456789abcdef")
+
+
+class Refused(Exception):
+    """A request answered with `status` and a reason (and optional headers)."""
+
+    def __init__(self, status: int, reason: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(reason)
+        self.status, self.reason, self.headers = status, reason, headers or {}
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+
+
+class Receiver:
+    """The aiohttp application; `on_stored(incident_count)` fires after each committed batch
+    that stored something (the console turns it into a queued Qt signal)."""
+
+    def __init__(self, console: Console, executor: DbExecutor, limits: Limits | None = None,
+                 on_stored: Callable[[int], None] | None = None) -> None:
+        self.console, self.executor = console, executor
+        self.limits = limits or Limits()
+        self.on_stored = on_stored
+        self.uploads = Uploads(console.paths.incoming, self.limits.max_blob_bytes)
+        self._buckets: dict[str, _Bucket] = {}
+        self._in_flight = 0
+        self._beats: list[Heartbeat] = []
+        self._upload_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._evidence_key = evidence_key_b64(console)
+
+    def application(self) -> web.Application:
+        app = web.Application(middlewares=[self._answer_errors],
+                              client_max_size=self.limits.max_json_bytes)
+        app.router.add_post("/v1/hello", self.hello)
+        app.router.add_post("/v1/incidents:batch", self.batch)
+        app.router.add_route("HEAD", "/v1/blobs/{sha256}", self.blob_state)
+        app.router.add_put("/v1/blobs/{sha256}", self.blob_put)
+        app.cleanup_ctx.append(self._heartbeat_flusher)
+        return app
+
+    # --- endpoints --------------------------------------------------------------------------
+
+    async def hello(self, request: web.Request) -> web.Response:
+        device = await self._device(request)
+        hello = parse_hello(load_json(await self._body(request, self.limits.max_json_bytes)))
+        if hello.device != device.uuid:
+            raise ProtocolError("device does not match the device certificate")
+        now = self.console.clock()
+        skew = round((hello.sent_at - now).total_seconds())
+        self._beats.append(Heartbeat(device.id, now, hello.agent_version, skew,
+                                     hello.outbox_depth, hello.screenshots_dropped,
+                                     request.remote))
+        version = await self._db(lambda: library.library_in_force(self.console).version)
+        return _json({"time": now.isoformat(), "limits": self.limits.for_devices(),
+                      "evidence_public_key": self._evidence_key, "library_version": version,
+                      "commands": []})
+
+    async def batch(self, request: web.Request) -> web.Response:
+        device = await self._device(request)
+        with self._upload_slot():
+            batch = parse_batch(load_json(await self._body(request, self.limits.max_json_bytes)),
+                                self.limits.max_batch)
+            items = [(i.manifest, i.signature, i.content) for i in batch.items]
+            results = await self._db(ingest.ingest_from_device, self.console, device, items,
+                                     self.uploads)
+        stored = sum(1 for r in results if r.result == ingest.STORED)
+        if stored and self.on_stored is not None:
+            self.on_stored(stored)
+        return _json({"results": [{"uuid": r.uuid, "result": r.result, "reason": r.reason}
+                                  for r in results]})
+
+    async def blob_state(self, request: web.Request) -> web.Response:
+        device = await self._device(request)
+        sha = _sha_of(request)
+        state = self.uploads.state(device.uuid, sha)
+        complete = state.complete or self.console.evidence.path_for(sha).exists()
+        return web.Response(status=200, headers=_offset_headers(state.received, complete))
+
+    async def blob_put(self, request: web.Request) -> web.Response:
+        device = await self._device(request)
+        sha = _sha_of(request)
+        offset = _int_header(request, "Upload-Offset")
+        length = _int_header(request, "Upload-Length")
+        lock = self._upload_locks.setdefault((device.uuid, sha), asyncio.Lock())
+        if lock.locked():
+            raise Refused(409, "this file is being uploaded on another connection")
+        async with lock:
+            try:
+                with self._upload_slot():
+                    complete, received = await self._receive_blob(request, device, sha,
+                                                                  offset, length)
+            finally:
+                self._upload_locks.pop((device.uuid, sha), None)
+        return _json({"received": received, "complete": complete},
+                     headers=_offset_headers(received, complete))
+
+    # --- the parts --------------------------------------------------------------------------
+
+    async def _receive_blob(self, request: web.Request, device: DeviceRef, sha: str,
+                            offset: int, length: int) -> tuple[bool, int]:
+        writer = self.uploads.open_part(device.uuid, sha, offset, length)
+        try:
+            async with asyncio.timeout(self.limits.request_timeout_s):
+                async for chunk in request.content.iter_chunked(1 << 16):
+                    writer.write(chunk)
+        except TimeoutError:
+            await self._run_blocking(writer.abort)
+            raise Refused(408, "the upload was too slow; resume from Upload-Offset",
+                          _offset_headers(writer.position, False)) from None
+        except BaseException:  # the device went away: keep what arrived, for it to resume
+            await asyncio.shield(self._run_blocking(writer.abort))
+            raise
+        complete = await self._run_blocking(writer.finish)
+        return complete, writer.position
+
+    async def _device(self, request: web.Request) -> DeviceRef:
+        ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
+        cert = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        if not cert:
+            raise Refused(401, "a device certificate is required")
+        fingerprint = pki.fingerprint(cert)
+        self._take_token(fingerprint)
+        device = await self._db(devices.active_device, self.console, fingerprint)
+        if device is None:
+            raise Refused(403, "this device is not enrolled, or its enrolment was revoked")
+        return device
+
+    def _take_token(self, key: str) -> None:
+        now = time.monotonic()
+        rate, burst = self.limits.device_rate_per_s, float(self.limits.device_burst)
+        bucket = self._buckets.setdefault(key, _Bucket(burst, now))
+        bucket.tokens = min(burst, bucket.tokens + (now - bucket.stamp) * rate)
+        bucket.stamp = now
+        if bucket.tokens < 1:
+            wait = max(1, round((1 - bucket.tokens) / rate + 0.5))
+            raise Refused(429, "too many requests from this device",
+                          {"Retry-After": str(wait)})
+        bucket.tokens -= 1
+
+    def _upload_slot(self) -> _Slot:
+        if self._in_flight >= self.limits.upload_concurrency:
+            raise Refused(503, "the console is busy; try again shortly",
+                          {"Retry-After": str(self.limits.retry_after_s)})
+        return _Slot(self)
+
+    async def _body(self, request: web.Request, limit: int) -> bytes:
+        if request.content_length is not None and request.content_length > limit:
+            raise Refused(413, f"the body is larger than {limit} bytes")
+        body = bytearray()
+        async with asyncio.timeout(self.limits.request_timeout_s):
+            async for chunk in request.content.iter_chunked(1 << 16):
+                body += chunk
+                if len(body) > limit:  # counted: a streamed body has no Content-Length
+                    raise Refused(413, f"the body is larger than {limit} bytes")
+        return bytes(body)
+
+    async def _db(self, fn: Callable[..., T], *args: Any) -> T:
+        future: Future[T] = self.executor.submit(fn, *args)
+        return await asyncio.wrap_future(future)
+
+    @staticmethod
+    async def _run_blocking(fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(None, fn)
+
+    @web.middleware
+    async def _answer_errors(self, request: web.Request,
+                             handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                             ) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except Refused as exc:
+            return _json({"error": exc.reason}, status=exc.status, headers=exc.headers)
+        except UploadError as exc:
+            return _json({"error": str(exc)}, status=exc.status,
+                         headers=_offset_headers(exc.offset, False))
+        except ValidationError as exc:
+            return _json({"error": str(exc)}, status=400)
+        except web.HTTPException as exc:  # aiohttp's own: 404, 405, 413 from client_max_size
+            return _json({"error": exc.reason}, status=exc.status)
+        except (ConnectionError, asyncio.CancelledError):
+            raise
+        except Exception:
+            log.exception("the receiver failed on %s %s", request.method, request.path)
+            return _json({"error": "the console could not finish this request; try again"},
+                         status=503, headers={"Retry-After": str(self.limits.retry_after_s)})
+
+    async def _heartbeat_flusher(self, app: web.Application) -> Any:
+        task = asyncio.create_task(self._flush_heartbeats_forever())
+        yield
+        task.cancel()
+        await self._flush_heartbeats()
+
+    async def _flush_heartbeats_forever(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_FLUSH_S)
+            try:
+                await self._flush_heartbeats()
+            except Exception:
+                log.exception("could not record device heartbeats")
+
+    async def _flush_heartbeats(self) -> None:
+        beats, self._beats = self._beats, []
+        if beats:
+            await self._db(devices.record_heartbeats, self.console, beats)
+
+
+class _Slot:
+    """One of the receiver's upload slots, held for the duration of a `with` block."""
+
+    def __init__(self, receiver: Receiver) -> None:
+        self._receiver = receiver
+        receiver._in_flight += 1
+
+    def __enter__(self) -> _Slot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._receiver._in_flight -= 1
+
+
+def evidence_key_b64(console: Console) -> str:
+    """The evidence public key devices seal to, as hello returns it (base64 of 32 raw bytes)."""
+    raw = console.keys.evidence_public_key.public_bytes(serialization.Encoding.Raw,
+                                                         serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _sha_of(request: web.Request) -> str:
+    sha = request.match_info["sha256"]
+    if len(sha) != 64 or not set(sha) <= _SHA_CHARS:
+        raise ProtocolError("a blob is named by the SHA-256 (hex, lower case) of its bytes")
+    return sha
+
+
+def _int_header(request: web.Request, name: str) -> int:
+    value = request.headers.get(name, "")
+    if not value.isdigit() or len(value) > 12:
+        raise ProtocolError(f"the {name} header must be a whole number of bytes")
+    return int(value)
+
+
+def _offset_headers(offset: int, complete: bool) -> dict[str, str]:
+    return {"Upload-Offset": str(offset), "Upload-Complete": "?1" if complete else "?0",
+            "Cache-Control": "no-store"}
+
+
+def _json(doc: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(status=status, headers=headers, content_type="application/json",
+                        text=json.dumps(doc, separators=(",", ":")))

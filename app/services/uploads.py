@@ -1,0 +1,133 @@
+"""Evidence uploads in progress: resumable, per device, checked against their hash.
+
+A device uploads each sealed evidence file before the batch that names it
+(`PUT /v1/blobs/{sha256}` with `Upload-Offset`). Bytes land in `incoming/<device>/<sha>.part`;
+`HEAD` reports how many arrived, so a broken upload resumes where it stopped. When the declared
+length is reached the file must hash to its name, and only then becomes `<sha>.blob`, ready for
+ingest. Ingest moves it into the evidence store in the same step that commits the incident, and
+the staged copy is removed afterwards.
+
+Threading: file work only, no database; safe from any thread, one upload per (device, hash) at a
+time (the receiver serialises them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.errors import ValidationError
+from app.services.evidence_store import fsync_folder
+
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+_UUID = re.compile(r"^[0-9a-f-]{36}$")
+MAX_OPEN_UPLOADS = 64  # unfinished uploads one device may leave lying around
+
+
+class UploadError(ValidationError):
+    """The upload cannot go on as asked; `offset` is where the console has it."""
+
+    def __init__(self, message: str, offset: int = 0, status: int = 400) -> None:
+        super().__init__(message)
+        self.offset, self.status = offset, status
+
+
+@dataclass(frozen=True)
+class UploadState:
+    received: int
+    complete: bool
+
+
+class Uploads:
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root, self.max_bytes = root, max_bytes
+
+    def state(self, device_uuid: str, sha256: str) -> UploadState:
+        done, part = self._paths(device_uuid, sha256)
+        if done.exists():
+            return UploadState(done.stat().st_size, True)
+        return UploadState(part.stat().st_size if part.exists() else 0, False)
+
+    def open_part(self, device_uuid: str, sha256: str, offset: int, length: int) -> PartWriter:
+        """Start or resume writing at `offset` of a file that will be `length` bytes long."""
+        if not 0 < length <= self.max_bytes:
+            raise UploadError(f"Upload-Length must be 1 to {self.max_bytes} bytes", status=413
+                              if length > self.max_bytes else 400)
+        state = self.state(device_uuid, sha256)
+        if state.complete:
+            raise UploadError("this file is already uploaded", state.received, status=409)
+        if offset != state.received:
+            raise UploadError(f"the upload is at {state.received} bytes, not {offset}",
+                              state.received, status=409)
+        done, part = self._paths(device_uuid, sha256)
+        if offset == 0 and self._open_uploads(part.parent) >= MAX_OPEN_UPLOADS:
+            raise UploadError("too many unfinished uploads; finish or abandon some first",
+                              status=429)
+        part.parent.mkdir(parents=True, exist_ok=True)
+        return PartWriter(part, done, sha256, offset, length)
+
+    def read_ready(self, device_uuid: str, sha256: str) -> bytes | None:
+        done, _ = self._paths(device_uuid, sha256)
+        try:
+            return done.read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def discard(self, device_uuid: str, sha256s: list[str]) -> None:
+        for sha in sha256s:
+            for path in self._paths(device_uuid, sha):
+                path.unlink(missing_ok=True)
+
+    def _paths(self, device_uuid: str, sha256: str) -> tuple[Path, Path]:
+        if not _SHA.match(sha256) or not _UUID.match(device_uuid):
+            raise UploadError("a blob is named by the SHA-256 (hex, lower case) of its bytes")
+        folder = self.root / device_uuid
+        return folder / f"{sha256}.blob", folder / f"{sha256}.part"
+
+    @staticmethod
+    def _open_uploads(folder: Path) -> int:
+        return sum(1 for _ in folder.glob("*.part")) if folder.exists() else 0
+
+
+class PartWriter:
+    """Appends one request's bytes; `finish` says whether the file is now complete."""
+
+    def __init__(self, part: Path, done: Path, sha256: str, offset: int, length: int) -> None:
+        self._part, self._done, self._sha = part, done, sha256
+        self.position, self.length = offset, length
+        self._file = open(part, "ab")  # noqa: SIM115 (closed in finish/abort)
+
+    def write(self, chunk: bytes) -> None:
+        if self.position + len(chunk) > self.length:
+            self.abort()
+            raise UploadError("more bytes than Upload-Length", status=413)
+        self._file.write(chunk)
+        self.position += len(chunk)
+
+    def finish(self) -> bool:
+        """Flush what arrived; when complete, check the hash and make the file ready."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        if self.position < self.length:
+            return False
+        digest = hashlib.sha256()
+        with open(self._part, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        if digest.hexdigest() != self._sha:
+            self._part.unlink(missing_ok=True)
+            raise UploadError("the uploaded bytes do not hash to the name; upload again",
+                              status=422)
+        os.replace(self._part, self._done)
+        fsync_folder(self._done.parent)
+        return True
+
+    def abort(self) -> None:
+        """Keep what arrived (a resumed upload continues from it)."""
+        if not self._file.closed:
+            self._file.flush()
+            self._file.close()
