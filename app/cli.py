@@ -16,12 +16,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.errors import KestrelError, ValidationError
-from app.paths import DataPaths, default_demo_dir, default_school_dir
-from app.settings import load_settings
+from app import cli_devices
+from app.cli_common import (
+    add_common,
+    data_dir,
+    key_mode,
+    non_negative,
+    open_console,
+    passphrase,
+    positive,
+    read_secret,
+)
+from app.errors import KestrelError
+from app.paths import DataPaths
 
 if TYPE_CHECKING:
-    from app.services.console import Console
+    pass
 
 log = logging.getLogger("kestrel")
 
@@ -44,21 +54,21 @@ def main(argv: list[str]) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="Kestrel safeguarding console.")
     parser.set_defaults(handler=_cmd_gui, demo=False)
-    _common(parser)
+    add_common(parser)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     gui = sub.add_parser("gui", help="open the console (the default)")
-    _common(gui)
+    add_common(gui)
     _gui_options(gui)
     gui.set_defaults(handler=_cmd_gui)
 
     demo = sub.add_parser("demo", help="open the console on the synthetic demo school")
-    _common(demo)
+    add_common(demo)
     _gui_options(demo)
     demo.set_defaults(handler=_cmd_gui, demo=True)
 
     init = sub.add_parser("init", help="set up a school without the GUI (for IT scripts)")
-    _common(init)
+    add_common(init)
     init.add_argument("--school", required=True, help="the school's name")
     init.add_argument("--dsl-user", required=True, help="user name of the first DSL")
     init.add_argument("--dsl-name", help="the DSL's full name (default: the user name)")
@@ -70,24 +80,24 @@ def _parser() -> argparse.ArgumentParser:
 
     seed = sub.add_parser("seed", help="add synthetic incidents (a fresh folder becomes the "
                                        "demo school)")
-    _common(seed)
-    seed.add_argument("--incidents", type=_positive, required=True)
-    seed.add_argument("--screenshots", type=_non_negative, default=0)
+    add_common(seed)
+    seed.add_argument("--incidents", type=positive, required=True)
+    seed.add_argument("--screenshots", type=non_negative, default=0)
     seed.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
-    seed.add_argument("--workers", type=_non_negative, default=None,
+    seed.add_argument("--workers", type=non_negative, default=None,
                       help="sealing processes (default: one per core)")
     seed.set_defaults(handler=_cmd_seed)
 
     verify = sub.add_parser("verify", help="check the audit chain, checkpoints and evidence")
-    _common(verify)
+    add_common(verify)
     verify.set_defaults(handler=_cmd_verify)
 
     library = sub.add_parser("library", help="the phrase library")
-    _common(library)
+    add_common(library)
     library_sub = library.add_subparsers(title="library commands", metavar="ACTION")
     library_test = library_sub.add_parser(
         "test", help="read lines on stdin; print one JSON object per line with its matches")
-    _common(library_test)
+    add_common(library_test)
     library_test.add_argument("--library", type=Path, default=None,
                               help="a library folder or one <category>.csv file "
                                    "(default: the built-in library)")
@@ -95,11 +105,11 @@ def _parser() -> argparse.ArgumentParser:
     library.set_defaults(handler=lambda _args: _usage(library))
 
     agent = sub.add_parser("agent", help="the device agent's tools")
-    _common(agent)
+    add_common(agent)
     agent_sub = agent.add_subparsers(title="agent commands", metavar="ACTION")
     scan = agent_sub.add_parser("scan-image", help="OCR a screenshot and print the words and "
                                                    "matches (with boxes) as JSON")
-    _common(scan)
+    add_common(scan)
     scan.add_argument("image", type=Path)
     scan.add_argument("--ocr", choices=("rapidocr", "tesseract"), default="rapidocr")
     scan.add_argument("--library", type=Path, default=None,
@@ -108,21 +118,12 @@ def _parser() -> argparse.ArgumentParser:
     agent.set_defaults(handler=lambda _args: _usage(agent))
 
     recover = sub.add_parser("recover", help="restore access with the printed recovery key")
-    _common(recover)
+    add_common(recover)
     recover.add_argument("--recovery-key-file", type=Path,
                          help="file holding the recovery key (default: ask)")
     recover.set_defaults(handler=_cmd_recover)
+    cli_devices.register(sub)
     return parser
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
-                   help="the install's folder (default: your user data folder)")
-    p.add_argument("--key-mode", choices=("keyring", "passphrase"), default=argparse.SUPPRESS,
-                   help="for new installs: keep the install key in the OS keyring (default) "
-                        "or behind a passphrase")
-    p.add_argument("--passphrase-file", type=Path, default=argparse.SUPPRESS,
-                   help="file holding the install passphrase (passphrase mode)")
 
 
 def _gui_options(p: argparse.ArgumentParser) -> None:
@@ -130,61 +131,6 @@ def _gui_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--password-file", type=Path, help="file holding the password for --user")
     p.add_argument("--exit-when-ready", action="store_true",
                    help="quit once the main window is ready (smoke tests)")
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
-def _non_negative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
-
-
-def read_secret(path: Path, what: str) -> str:
-    """First line of a secret file; refuses missing, empty or huge files with a sentence."""
-    try:
-        if path.stat().st_size > 4096:
-            raise ValidationError(f"The {what} file {path} is too large to be a {what}.")
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"Cannot read the {what} file {path} ({exc}).") from None
-    line = text.splitlines()[0] if text.strip() else ""
-    if not line:
-        raise ValidationError(f"The {what} file {path} is empty.")
-    return line
-
-
-def _data_dir(args: argparse.Namespace, demo: bool = False) -> Path:
-    given = getattr(args, "data_dir", None)
-    if given is not None:
-        return Path(given)
-    return default_demo_dir() if demo else default_school_dir()
-
-
-def _passphrase(args: argparse.Namespace) -> str | None:
-    path = getattr(args, "passphrase_file", None)
-    return read_secret(path, "passphrase") if path else None
-
-
-def _key_mode(args: argparse.Namespace) -> str:
-    return str(getattr(args, "key_mode", "keyring"))
-
-
-def _open(args: argparse.Namespace, root: Path) -> Console:
-    """Open an existing install (a demo in passphrase mode needs no passphrase file)."""
-    from app.services.demo_school import passphrase_for
-    from app.services.install import open_install
-
-    if not DataPaths(root).is_initialised():
-        return open_install(root)  # raises the one-line "no install here" error
-    settings = load_settings(DataPaths(root).settings)
-    return open_install(root, passphrase_for(settings, _passphrase(args)))
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:
@@ -196,7 +142,7 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     return int(run_console(Path(root) if root else None, demo=args.demo,
                        username=getattr(args, "user", None), password=password,
                        exit_when_ready=getattr(args, "exit_when_ready", False),
-                       passphrase=_passphrase(args)))
+                       passphrase=passphrase(args)))
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -204,17 +150,17 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
     password = read_secret(args.password_file, "password")
     console, recovery = create_install(
-        _data_dir(args), args.school, args.dsl_user, args.dsl_name or args.dsl_user, password,
-        key_mode=_key_mode(args), passphrase=_passphrase(args))
+        data_dir(args), args.school, args.dsl_user, args.dsl_name or args.dsl_user, password,
+        key_mode=key_mode(args), passphrase=passphrase(args))
     console.close()
     if args.recovery_key_out:
         fd = os.open(args.recovery_key_out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(recovery + "\n")
-        print(f"Kestrel is set up in {_data_dir(args)}. Recovery key written to "
+        print(f"Kestrel is set up in {data_dir(args)}. Recovery key written to "
               f"{args.recovery_key_out}: print it, keep it in the school safe, delete the file.")
     else:
-        print(f"Kestrel is set up in {_data_dir(args)}.\nRecovery key (shown once; print it "
+        print(f"Kestrel is set up in {data_dir(args)}.\nRecovery key (shown once; print it "
               f"and keep it in the school safe):\n\n    {recovery}\n")
     return 0
 
@@ -223,11 +169,11 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     from app.services.demo_school import create_demo_school
     from app.services.seed import seed_incidents
 
-    root = _data_dir(args, demo=True)
+    root = data_dir(args, demo=True)
     started = time.perf_counter()
     progress = _progress_printer(args.incidents)
     if DataPaths(root).is_initialised():
-        console = _open(args, root)
+        console = open_console(args, root)
         try:
             report = seed_incidents(console, args.incidents, args.screenshots, seed=args.seed,
                                     progress=progress, workers=args.workers)
@@ -237,7 +183,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     else:
         console = create_demo_school(root, args.incidents, args.screenshots,
                                      key_mode=getattr(args, "key_mode", "auto"),
-                                     passphrase=_passphrase(args),
+                                     passphrase=passphrase(args),
                                      progress=progress, workers=args.workers)
         console.close()
         count = args.incidents
@@ -261,7 +207,7 @@ def _progress_printer(total: int) -> Callable[[int, int], None]:
 def _cmd_verify(args: argparse.Namespace) -> int:
     from app.services.audit_log import verify_install
 
-    console = _open(args, _data_dir(args))
+    console = open_console(args, data_dir(args))
     try:
         report = verify_install(console)
     finally:
@@ -330,6 +276,6 @@ def _cmd_recover(args: argparse.Namespace) -> int:
         text = read_secret(args.recovery_key_file, "recovery key")
     else:
         text = input("Type the recovery key (8 groups of 5): ")
-    recover_install(_data_dir(args), text, _passphrase(args))
+    recover_install(data_dir(args), text, passphrase(args))
     print("Access restored: the install key is back in this computer's keyring.")
     return 0

@@ -8,13 +8,13 @@ bad file gives a `ConfigError` that names the field rather than a traceback.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from app.errors import ConfigError
+from app.fileio import write_atomically
 
 SETTINGS_VERSION = 1
 KEY_MODES = ("keyring", "passphrase")
@@ -49,9 +49,7 @@ def load_settings(path: Path) -> Settings:
 
 def save_settings(path: Path, settings: Settings) -> None:
     """Write settings atomically (temp file + rename), so a crash never leaves half a file."""
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(settings), indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(asdict(settings), indent=2, sort_keys=True).encode())
 
 
 def _validated(raw: object, path: Path) -> Settings:

@@ -28,9 +28,9 @@ from cryptography.hazmat.primitives import serialization
 
 from app.errors import ValidationError
 from app.net.limits import Limits
-from app.net.schemas import ProtocolError, load_json, parse_batch, parse_hello
+from app.net.schemas import ProtocolError, load_json, parse_batch, parse_enrol, parse_hello
 from app.security import pki
-from app.services import devices, ingest, library
+from app.services import devices, enrolment, ingest, library
 from app.services.console import Console
 from app.services.devices import DeviceRef, Heartbeat
 from app.services.executor import DbExecutor
@@ -71,10 +71,15 @@ class Receiver:
         self._beats: list[Heartbeat] = []
         self._upload_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._evidence_key = evidence_key_b64(console)
+        self._ca_pem = pki.pem(devices.ca_certificate(console))
+        self.server_cert_der = b""  # set by the server once it has made its certificate
 
     def application(self) -> web.Application:
         app = web.Application(middlewares=[self._answer_errors],
                               client_max_size=self.limits.max_json_bytes)
+        app.router.add_get("/v1/ca", self.ca)
+        app.router.add_post("/v1/enrol", self.enrol)
+        app.router.add_get("/v1/enrol/{request_id}", self.enrol_status)
         app.router.add_post("/v1/hello", self.hello)
         app.router.add_post("/v1/incidents:batch", self.batch)
         app.router.add_route("HEAD", "/v1/blobs/{sha256}", self.blob_state)
@@ -83,6 +88,33 @@ class Receiver:
         return app
 
     # --- endpoints --------------------------------------------------------------------------
+
+    async def ca(self, request: web.Request) -> web.Response:
+        """The school CA's certificate, for a device enrolling by typed code: it checks the pin
+        prefix in its code against this before it sends anything."""
+        self._take_token(f"address:{request.remote}")
+        return web.Response(body=self._ca_pem, content_type="application/x-pem-file")
+
+    async def enrol(self, request: web.Request) -> web.Response:
+        self._take_token(f"address:{request.remote}")  # no certificate yet: budget by address
+        ask = parse_enrol(load_json(await self._body(request, self.limits.max_json_bytes)))
+        try:
+            answer = await self._db(enrolment.request_enrolment, self.console, ask,
+                                    self.server_cert_der, request.remote)
+        except enrolment.EnrolRefused as refusal:
+            raise Refused(403, str(refusal)) from None
+        return _json(_enrol_doc(answer), status=200 if answer.certificate else 202)
+
+    async def enrol_status(self, request: web.Request) -> web.Response:
+        self._take_token(f"address:{request.remote}")
+        request_id = request.match_info["request_id"]
+        if len(request_id) != 36:
+            raise ProtocolError("an enrolment request id is a UUID")
+        try:
+            answer = await self._db(enrolment.enrolment_status, self.console, request_id)
+        except enrolment.EnrolRefused as refusal:
+            raise Refused(404, str(refusal)) from None
+        return _json(_enrol_doc(answer))
 
     async def hello(self, request: web.Request) -> web.Response:
         device = await self._device(request)
@@ -267,6 +299,14 @@ def evidence_key_b64(console: Console) -> str:
     raw = console.keys.evidence_public_key.public_bytes(serialization.Encoding.Raw,
                                                          serialization.PublicFormat.Raw)
     return base64.b64encode(raw).decode("ascii")
+
+
+def _enrol_doc(answer: enrolment.EnrolAnswer) -> dict[str, Any]:
+    doc: dict[str, Any] = {"request_id": answer.request_id, "state": answer.state,
+                           "short_id": answer.short_id}
+    if answer.certificate is not None:
+        doc["certificate"] = base64.b64encode(answer.certificate).decode("ascii")
+    return doc
 
 
 def _sha_of(request: web.Request) -> str:

@@ -21,12 +21,17 @@ from datetime import datetime
 from typing import Any
 
 from app.errors import ValidationError
+from app.services.enrolment import EnrolAsk
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,31}$")
 MAX_MANIFEST = 64 * 1024
 MAX_CONTENT = 512 * 1024
 MAX_COUNT = 1_000_000_000
+MAX_CSR = 4096
+_HOSTNAME = re.compile(r"^[^\x00-\x1f\x7f]{1,255}$")
+_TOKEN = re.compile(r"^[0-9a-f]{16}$")
+_CODE = re.compile(r"^[0-9A-Z]{4}$")
 
 
 class ProtocolError(ValidationError):
@@ -93,6 +98,24 @@ def parse_batch(doc: Any, max_batch: int) -> Batch:
                  tuple(_item(item, n) for n, item in enumerate(items)))
 
 
+def parse_enrol(doc: Any) -> EnrolAsk:
+    f = _fields(doc, "enrol", required={"device", "hostname", "csr", "nonce", "proof"},
+                optional={"token_id", "code_id"})
+    nonce, proof = _b64(f["nonce"], "nonce", 32), _b64(f["proof"], "proof", 32)
+    if len(nonce) != 32 or len(proof) != 32:
+        raise ProtocolError("nonce and proof must be 32 bytes each")
+    token, code = f.get("token_id"), f.get("code_id")
+    if (token is None) == (code is None):
+        raise ProtocolError("name either token_id or code_id")
+    return EnrolAsk(
+        device_uuid=_uuid(f["device"], "device"),
+        hostname=_text(f["hostname"], "hostname", _HOSTNAME,
+                       "a host name of 1-255 printable characters"),
+        csr=_b64(f["csr"], "csr", MAX_CSR), nonce=nonce, proof=proof,
+        token_id=None if token is None else _text(token, "token_id", _TOKEN, "16 hex digits"),
+        code_id=None if code is None else _text(code, "code_id", _CODE, "4 letters and digits"))
+
+
 def _item(doc: Any, n: int) -> BatchItem:
     where = f"items[{n}]"
     f = _fields(doc, where, required={"manifest", "signature", "content"})
@@ -124,13 +147,16 @@ def _typed(value: Any, name: str, kind: type, check: Callable[[Any], bool], what
     return value
 
 
+def _text(value: Any, name: str, pattern: re.Pattern[str], what: str) -> str:
+    return str(_typed(value, name, str, lambda v: bool(pattern.match(v)), what))
+
+
 def _uuid(value: Any, name: str) -> str:
-    return str(_typed(value, name, str, lambda v: bool(_UUID.match(v)), "a lower-case UUID"))
+    return _text(value, name, _UUID, "a lower-case UUID")
 
 
 def _version(value: Any, name: str) -> str:
-    return str(_typed(value, name, str, lambda v: bool(_VERSION.match(v)),
-                      "a short version string"))
+    return _text(value, name, _VERSION, "a short version string")
 
 
 def _count(value: Any, name: str) -> int:

@@ -99,6 +99,7 @@ class ReceiverServer:
             names.append(self.host)
         cert = pki.issue_server_certificate(self.console.keys.school_ca_key, ca_cert,
                                             key.public_key(), names, self.console.clock())
+        self.receiver.server_cert_der = pki.der(cert)  # what enrolment proofs are bound to
         return tls.server_context(ca_cert, cert, key)
 
 

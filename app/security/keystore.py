@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from app.errors import ConfigError, KeyUnavailableError
+from app.fileio import write_atomically
 from app.security import keyring_store
 from app.security.primitives import (
     argon2_kek,
@@ -189,10 +190,4 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _write_atomically(path: Path, doc: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner-only
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(doc, handle, indent=2, sort_keys=True)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(doc, indent=2, sort_keys=True).encode("utf-8"))

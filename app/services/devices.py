@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -48,6 +48,25 @@ class Heartbeat:
     outbox_depth: int
     screenshots_dropped: int
     address: str | None
+
+
+@dataclass(frozen=True)
+class DeviceView:
+    """A device as the Devices screen and `devices list` show it (no incident content)."""
+
+    id: int
+    uuid: str
+    hostname: str
+    state: str  # online | stale | offline | revoked | retired (see `seen_state`)
+    last_seen_at: datetime | None
+    agent_version: str | None
+    outbox_depth: int | None
+    clock_skew_s: int | None
+    enrolled_at: datetime
+
+
+ONLINE_WITHIN = timedelta(minutes=3)  # three missed one-minute heartbeats and it is not online
+STALE_WITHIN = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -128,3 +147,34 @@ def record_heartbeats(console: Console, beats: Sequence[Heartbeat]) -> None:
             for b in newest.values()]
     with console.telemetry() as db:
         devices_repo.record_heartbeats(db, rows)
+
+
+def list_devices(console: Console, session: UserSession) -> list[DeviceView]:
+    session.require(Permission.MANAGE_DEVICES)
+    now = console.clock()
+    with console.reading() as db:
+        return [DeviceView(d.id, d.uuid, d.hostname, seen_state(d.state, d.last_seen_at, now),
+                           d.last_seen_at, d.agent_version, d.outbox_depth, d.clock_skew_s,
+                           d.enrolled_at)
+                for d in devices_repo.all_devices(db)]
+
+
+def seen_state(state: str, last_seen: datetime | None, now: datetime) -> str:
+    """An active device is online, stale or offline by how long ago it last said hello."""
+    if state != DeviceState.ACTIVE.value:
+        return state
+    if last_seen is not None and now - last_seen <= ONLINE_WITHIN:
+        return "online"
+    if last_seen is not None and now - last_seen <= STALE_WITHIN:
+        return "stale"
+    return "offline"
+
+
+def find_device(console: Console, session: UserSession, name: str) -> DeviceView:
+    """A device by id, UUID or host name (for `devices revoke`)."""
+    matches = [d for d in list_devices(console, session)
+               if name in (str(d.id), d.uuid, d.hostname)]
+    if len(matches) != 1:
+        raise ValidationError(f"No single device is called {name!r}." if not matches else
+                              f"{len(matches)} devices are called {name!r}; use the id.")
+    return matches[0]

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -49,6 +47,7 @@ from app.detection.school_layer import (
 )
 from app.domain.categories import CATEGORY_BY_KEY
 from app.errors import ValidationError
+from app.fileio import write_atomically
 from app.paths import RESOURCES
 from app.security.authorisation import Permission
 from app.services.console import Console
@@ -211,7 +210,7 @@ def export_csv(console: Console, session: UserSession, path: Path) -> int:
     session.require(Permission.VIEW_LIBRARY)
     entries = _current(console)[0].entries
     text = exchange_csv([(e.entry, e.enabled) for e in entries])
-    _write_atomically(path, text.encode("utf-8-sig"))  # the BOM tells Excel it is UTF-8
+    write_atomically(path, text.encode("utf-8-sig"))  # the BOM tells Excel it is UTF-8
     return len(entries)
 
 
@@ -390,21 +389,3 @@ def _row_of(edit: SchoolEdit) -> dict[str, Any]:
             "language": edit.language, "whole_word": edit.whole_word,
             "exceptions": None if edit.exceptions is None else json.dumps(list(edit.exceptions)),
             "note": edit.note, "enabled": edit.enabled}
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """The whole file or none of it: write beside the target, fsync, then rename over it."""
-    path = Path(path)
-    try:
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    except OSError as exc:
-        raise ValidationError(f"Cannot write to {path.parent}: {exc.strerror}.") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise ValidationError(f"Cannot write {path.name}: {exc.strerror}.") from None

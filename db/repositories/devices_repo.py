@@ -24,6 +24,10 @@ def by_id(session: Session, device_id: int) -> Device | None:
     return session.get(Device, device_id)
 
 
+def all_devices(session: Session) -> Sequence[Device]:
+    return session.execute(select(Device).order_by(Device.hostname, Device.id)).scalars().all()
+
+
 def add(session: Session, row: dict[str, Any]) -> int:
     result = session.execute(insert(table(Device)).returning(table(Device).c.id), [row])
     return int(result.scalar_one())

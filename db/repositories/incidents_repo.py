@@ -266,3 +266,14 @@ def count(session: Session) -> int:
 def statuses_of(session: Session, ids: Sequence[int]) -> dict[int, str]:
     return {i: s for i, s in session.execute(
         select(Incident.id, Incident.status).where(Incident.id.in_(ids))).all()}
+
+
+def count_by(session: Session, what: str) -> dict[str, int]:
+    """Incidents per status or per category key (one GROUP BY on an indexed column)."""
+    if what == "status":
+        rows = session.execute(select(Incident.status, func.count()).group_by(Incident.status))
+    else:
+        rows = session.execute(select(Category.key, func.count())
+                               .join(Incident, Incident.category_id == Category.id)
+                               .group_by(Category.key))
+    return {str(key): int(n) for key, n in rows.all()}

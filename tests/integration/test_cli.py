@@ -9,7 +9,8 @@ import pytest
 from tests.conftest import DSL_PASSWORD, PASSPHRASE, run_main
 
 
-@pytest.mark.parametrize("command", ["", "demo", "init", "seed", "verify", "recover"])
+@pytest.mark.parametrize("command", ["", "demo", "init", "seed", "verify", "recover", "serve",
+                                     "stats", "devices"])
 def test_every_command_has_help_and_data_dir(command: str) -> None:
     code, out, _ = run_main(*([command] if command else []), "--help")
     assert code == 0
