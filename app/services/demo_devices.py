@@ -1,5 +1,6 @@
 """Simulated devices for the demo seeder: the device-side work of building, sealing and signing
-incidents, runnable in worker processes.
+incidents, runnable in worker processes. Each incident is what the shipped library's real
+matcher finds in its text, and records that library's version (app.services.demo.detected).
 
 Device signing keys are derived from the install id and the device number, so a later seed run
 (or a worker process) can rebuild the same fleet without the keys ever being stored. This is a
@@ -21,18 +22,12 @@ from app.domain.content import IncidentContent, MatchSpan, encode_content
 from app.domain.enums import EvidenceKind, IncidentStatus, Source
 from app.domain.manifest import EvidenceRef, Manifest, encode_manifest
 from app.security.sealing import seal, seal_aad, sign_manifest
-from app.services.demo.content import (
-    CATEGORY_WEIGHTS,
-    DEMO_PHRASES,
-    DemoPhrase,
-    DemoText,
-    make_incident_text,
-)
+from app.services.demo.detected import DetectedText, draw_detected_text
+from app.services.demo.mix import CATEGORY_WEIGHTS
+from app.services.demo.palette import shipped_palette
 from app.services.demo.screens import TEMPLATES, render_screenshot
 from app.services.evidence_store import pack
 from app.services.ingest import IncomingIncident, ItemResult, Prepared, prepare
-
-LIBRARY_VERSION = "demo-2026.1"
 
 
 @dataclass(frozen=True)
@@ -97,9 +92,7 @@ class _Worker:
         cats = sorted(CATEGORY_WEIGHTS)
         self.categories = cats
         self.cum_weights = _cumulative([CATEGORY_WEIGHTS[c] for c in cats])
-        self.phrases: dict[str, list[DemoPhrase]] = {}
-        for phrase in DEMO_PHRASES:
-            self.phrases.setdefault(phrase.category, []).append(phrase)
+        self.palette = shipped_palette()  # compiled once per process, however many plans
         # A few pupils account for many incidents, as in real schools.
         self.login_weights = _cumulative([1.0 / (1 + i) ** 0.8 for i in range(len(plan.logins))])
         shuffled = list(plan.logins)
@@ -111,6 +104,8 @@ _STATE: _Worker | None = None
 
 
 def init_worker(plan: SealPlan) -> None:
+    """Make this process act as the fleet of `plan` (a pool initializer). The shipped phrase
+    library is compiled here, once per process, not per chunk."""
     global _STATE
     _STATE = _Worker(plan)
 
@@ -134,8 +129,8 @@ def build_chunk(chunk: Chunk) -> list[IncomingIncident]:
 def _incident(state: _Worker, rng: random.Random, chunk: Chunk, offset: int,
               when: datetime) -> IncomingIncident:
     category = rng.choices(state.categories, cum_weights=state.cum_weights)[0]
-    phrase = rng.choice(state.phrases[category])
-    text = make_incident_text(rng, phrase)
+    detected = draw_detected_text(rng, category, state.palette)
+    text, primary = detected.text, detected.primary
     login = rng.choices(state.logins, cum_weights=state.login_weights)[0]
     device = state.fleet[int(hashlib.md5(login.encode()).hexdigest(), 16) % len(state.fleet)]
     incident_uuid = uuid7(when, rng.getrandbits(74))
@@ -150,13 +145,13 @@ def _incident(state: _Worker, rng: random.Random, chunk: Chunk, offset: int,
         refs = (EvidenceRef(hashlib.sha256(blob).hexdigest(), EvidenceKind.SCREENSHOT,
                             "image/webp", len(shot.webp), shot.width, shot.height,
                             hashlib.sha256(shot.webp).hexdigest()),)
-    content = _content(text, phrase, boxes)
+    content = _content(detected, boxes)
     sealed_content = pack(seal(encode_content(content), state.public,
                                seal_aad(incident_uuid, "content")))
     manifest = encode_manifest(Manifest(
         uuid=incident_uuid, device=device.uuid, seq=chunk.first_seq + offset, captured_at=when,
-        category=category, severity=phrase.severity,
-        source=Source.SCREEN if blobs else text.source, library_version=LIBRARY_VERSION,
+        category=primary.category, severity=primary.severity,
+        source=Source.SCREEN if blobs else text.source, library_version=state.palette.version,
         subject=login, content_sha256=hashlib.sha256(sealed_content).hexdigest(),
         evidence=refs))
     return IncomingIncident(manifest=manifest, signature=sign_manifest(device.key, manifest),
@@ -164,11 +159,14 @@ def _incident(state: _Worker, rng: random.Random, chunk: Chunk, offset: int,
                             status=_status(rng, (state.plan.end - when).days))
 
 
-def _content(text: DemoText, phrase: DemoPhrase,
+def _content(detected: DetectedText,
              boxes: tuple[tuple[int, int, int, int], ...]) -> IncidentContent:
-    span = MatchSpan(text.context[text.match_start:text.match_end], text.match_start,
-                     text.match_end, phrase.phrase, boxes)
-    return IncidentContent(text.app, text.window_title, text.url, text.context, (span,))
+    """Every match the matcher found (`phrase` is the entry id), the primary one first; the
+    screenshot boxes belong to the primary match, the span the screenshot highlights."""
+    text = detected.text
+    spans = tuple(MatchSpan(m.text, m.start, m.end, m.phrase_id, boxes if i == 0 else ())
+                  for i, m in enumerate(detected.matches))
+    return IncidentContent(text.app, text.window_title, text.url, text.context, spans)
 
 
 def _status(rng: random.Random, age_days: int) -> IncidentStatus:

@@ -3,7 +3,8 @@
 Generation and sealing (HPKE per item, Ed25519 signatures) run in worker processes, exactly the
 work a fleet of devices would do; the calling process ingests through the real ingest service
 (signature checks, evidence store, one transaction per batch). Everything is synthetic and
-deterministic for a given seed: invented names, rendered text screenshots, reserved domains.
+deterministic for a given seed: invented names, rendered text screenshots, reserved domains;
+the phrases are entries of the shipped library, and every incident is what its matcher finds.
 
 Threading: call on the DB executor or from the CLI; `progress(done, total)` is called from the
 calling thread between batches and may raise to cancel.

@@ -9,8 +9,8 @@ from pathlib import Path
 import ahocorasick
 import pytest
 
-from app.services.demo.content import DEMO_PHRASES
 from app.services.demo.names import make_pupils
+from app.services.demo.palette import shipped_palette
 from tests.conftest import PASSPHRASE, run_main
 
 MIN_NEEDLE = 6  # shorter strings turn up by chance in 100 MB of ciphertext
@@ -19,7 +19,7 @@ MIN_NEEDLE = 6  # shorter strings turn up by chance in 100 MB of ciphertext
 def _needles() -> set[str]:
     pupils = make_pupils(random.Random(2026), 600)  # the seeder's own reference data
     names = {p.display_name for p in pupils} | {p.login for p in pupils}
-    phrases = {p.phrase for p in DEMO_PHRASES}
+    phrases = {e.pattern for e in shipped_palette().all_entries}
     return {n.lower() for n in names | phrases if len(n.encode()) >= MIN_NEEDLE}
 
 

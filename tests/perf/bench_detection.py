@@ -13,7 +13,8 @@ import ahocorasick
 from app.detection.cache import load_compiled
 from app.detection.library import Library, PhraseEntry
 from app.detection.matcher import Matcher
-from app.services.demo.content import DEMO_PHRASES, make_incident_text
+from app.services.demo.content import make_incident_text
+from app.services.demo.palette import shipped_palette
 from tests.perf.common import Figure
 
 EVAL = Path(__file__).resolve().parents[2].parent / "shared" / "eval-data" / "wordlists"
@@ -28,7 +29,7 @@ def _phrases() -> list[str]:
     if source.exists():
         words = [w.strip().lower() for w in source.read_text(encoding="utf-8").splitlines()
                  if len(w.strip()) >= 3]
-    words += [p.phrase for p in DEMO_PHRASES]
+    words += [e.pattern for e in shipped_palette().all_entries]
     rng = random.Random(3)
     while len(set(words)) < PHRASES:
         words.append("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(7)))
@@ -38,9 +39,11 @@ def _phrases() -> list[str]:
 def _text(size: int) -> str:
     """School-chat-like text with a phrase now and then, as the agent sees it."""
     rng = random.Random(4)
+    entries = shipped_palette().all_entries
     lines, total = [], 0
     while total < size:
-        line = make_incident_text(rng, rng.choice(DEMO_PHRASES)).context
+        entry = rng.choice(entries)
+        line = make_incident_text(rng, entry.category, entry.pattern).context
         lines.append(line)
         total += len(line) + 1
     return "\n".join(lines)

@@ -1,4 +1,5 @@
-"""Behaviour of the demo school's synthetic content: pupils, phrases, contexts, timing, screens."""
+"""Behaviour of the demo school's synthetic content: pupils, library entries, contexts, timing,
+screens."""
 
 from __future__ import annotations
 
@@ -13,16 +14,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
+from app.detection.library import PhraseEntry
 from app.domain.categories import CATEGORIES
 from app.domain.enums import Source
 from app.domain.geometry import Box
-from app.services.demo.content import (
-    CATEGORY_WEIGHTS,
-    DEMO_PHRASES,
-    DemoText,
-    make_incident_text,
-)
+from app.paths import RESOURCES
+from app.services.demo.content import DemoText, make_incident_text
+from app.services.demo.mix import CATEGORY_WEIGHTS, SEVERITY_BANDS, UNSHOWN_NOTES
 from app.services.demo.names import make_pupils
+from app.services.demo.palette import shipped_palette
 from app.services.demo.rhythm import incident_times, is_school_holiday
 from app.services.demo.screen_canvas import FONT_DIR
 from app.services.demo.screens import TEMPLATES, pick_template, render_image, render_screenshot
@@ -65,17 +65,33 @@ def test_sixth_form_is_smaller_than_main_school_years() -> None:
     assert sum(sizes.values()) == 1000
 
 
-# --- phrases and contexts ---------------------------------------------------------------
+# --- library entries and contexts -----------------------------------------------------
 
 
-def test_every_category_has_four_to_eight_phrases_with_sensible_severity() -> None:
-    by_category = Counter(p.category for p in DEMO_PHRASES)
-    assert set(by_category) == CATEGORY_KEYS
-    assert all(4 <= n <= 8 for n in by_category.values()), by_category
-    assert all(1 <= p.severity <= 5 for p in DEMO_PHRASES)
-    assert all(p.severity == 5 for p in DEMO_PHRASES if p.category in ("csam", "sextortion"))
-    assert all(p.severity <= 2 for p in DEMO_PHRASES if p.category == "gambling")
-    assert {"kys", "kms"} <= {p.phrase for p in DEMO_PHRASES}
+def _entries() -> tuple[PhraseEntry, ...]:
+    return shipped_palette().all_entries
+
+
+def test_every_category_draws_plain_library_entries_of_sensible_severity() -> None:
+    palette = shipped_palette()
+    assert set(palette.entries) == CATEGORY_KEYS
+    assert all(len(group) >= 10 for group in palette.entries.values())
+    assert palette.version == (RESOURCES / "phrases" / "VERSION").read_text().strip()
+    for entry in _entries():
+        assert entry.kind in ("word", "phrase"), entry
+        low, high = SEVERITY_BANDS[entry.category]
+        assert low <= entry.severity <= high, entry
+        assert not any(word in entry.note.lower() for word in UNSHOWN_NOTES), entry
+    assert all(e.severity >= 4 for e in _entries() if e.category in ("csam", "sextortion"))
+    assert all(e.severity <= 3 for e in _entries() if e.category == "gambling")
+    assert {"kys", "kms"} <= {e.pattern for e in _entries()}
+
+
+def test_regex_entries_are_never_drawn_as_text() -> None:
+    library = shipped_palette().matcher.library
+    drawn = {e.id for e in _entries()}
+    assert any(e.kind == "regex" for e in library.entries)
+    assert not any(e.id in drawn for e in library.entries if e.kind == "regex")
 
 
 def test_category_weights_cover_every_category_with_csam_rarest() -> None:
@@ -89,10 +105,11 @@ def test_category_weights_cover_every_category_with_csam_rarest() -> None:
 def test_match_offsets_select_the_phrase_in_every_draw() -> None:
     rng = random.Random(7)
     sources: Counter[Source] = Counter()
+    entries = _entries()
     for i in range(20_000):
-        phrase = DEMO_PHRASES[i % len(DEMO_PHRASES)]
-        text = make_incident_text(rng, phrase)
-        assert text.context[text.match_start : text.match_end].lower() == phrase.phrase
+        entry = entries[i % len(entries)]
+        text = make_incident_text(rng, entry.category, entry.pattern)
+        assert text.context[text.match_start : text.match_end].lower() == entry.pattern
         assert len(text.context) <= 200
         assert text.app and text.window_title
         if text.url is not None:
@@ -105,8 +122,7 @@ def test_match_offsets_select_the_phrase_in_every_draw() -> None:
 
 
 def test_incident_text_is_reproducible_per_seed() -> None:
-    phrase = DEMO_PHRASES[0]
-    first = [make_incident_text(random.Random(5), phrase) for _ in range(3)]
+    first = [make_incident_text(random.Random(5), "bullying", "kys") for _ in range(3)]
     assert first[0] == first[1] == first[2]
 
 
@@ -178,7 +194,9 @@ def test_times_reject_naive_datetimes_and_allow_zero() -> None:
 
 def _texts(seed: int, n: int) -> list[DemoText]:
     rng = random.Random(seed)
-    return [make_incident_text(rng, rng.choice(DEMO_PHRASES)) for _ in range(n)]
+    entries = _entries()
+    return [make_incident_text(rng, e.category, e.pattern)
+            for e in (rng.choice(entries) for _ in range(n))]
 
 
 def _assert_boxes_cover_the_matched_glyphs(text: DemoText, template: str, seed: int) -> None:

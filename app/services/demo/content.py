@@ -1,9 +1,10 @@
-"""Synthetic incident content for the demo school: phrases, category mix and matched-text contexts.
+"""Synthetic incident contexts for the demo school: the words around a library phrase and
+the window it appeared in.
 
-The seeder draws a category by `CATEGORY_WEIGHTS`, a phrase from `DEMO_PHRASES`, and then calls
-`make_incident_text` for the words around it and the window it appeared in. Contexts are built
-from templates split around the phrase once at import, so a call is a handful of `rng` draws and
-string joins (the seeder makes 1,000,000 of them). All content is invented and non-graphic.
+The seeder draws a category and a shipped library entry (`app.services.demo.detected`) and
+calls `make_incident_text` for the rest. Contexts are built from templates split around the
+phrase once at import, so a call is a handful of `rng` draws and string joins (the seeder makes
+1,000,000 of them). All content is invented and non-graphic.
 """
 
 from __future__ import annotations
@@ -15,22 +16,13 @@ from urllib.parse import quote_plus
 
 from app.domain.enums import Source
 from app.services.demo import wordbank as wb
+from app.services.demo.mix import SURFACE_WEIGHTS
 from app.services.demo.namebank import NAME_GROUPS
-from app.services.demo.phrasebank import CATEGORY_WEIGHT_ROWS, PHRASE_ROWS, SURFACE_WEIGHTS
-
-
-@dataclass(frozen=True)
-class DemoPhrase:
-    """One demo phrase: the category key it belongs to, its text and its severity (1-5)."""
-
-    category: str
-    phrase: str
-    severity: int
 
 
 @dataclass(frozen=True)
 class DemoText:
-    """What a device saw around a match: `context[match_start:match_end]` is the phrase as shown.
+    """What a device saw around a match: `context[match_start:match_end]` is the match as shown.
 
     The shown text may differ from the library phrase in case only (`KYS`, `Kill myself`).
     `url` is None for desktop apps; `source` says which capture source fired (DESIGN §6).
@@ -44,9 +36,6 @@ class DemoText:
     url: str | None
     source: Source
 
-
-DEMO_PHRASES: tuple[DemoPhrase, ...] = tuple(DemoPhrase(c, p, s) for c, p, s in PHRASE_ROWS)
-CATEGORY_WEIGHTS: dict[str, float] = dict(CATEGORY_WEIGHT_ROWS)
 
 _Split = tuple[str, str]  # template text before and after the phrase
 
@@ -70,18 +59,19 @@ _FIRST_NAMES = tuple(sorted({n for g in NAME_GROUPS for n in g.first_names if n.
 _RESULT_COUNTS = (1_240, 38_600, 412_000, 2_170_000, 9_800_000, 46_300_000)
 
 
-def make_incident_text(rng: random.Random, phrase: DemoPhrase) -> DemoText:
-    """Invent the context, app, window and capture source of one incident matching `phrase`.
+def make_incident_text(rng: random.Random, category: str, phrase: str) -> DemoText:
+    """Invent the context, app, window and capture source of one incident showing `phrase`
+    (a library pattern of `category`); `match_start:match_end` is where the phrase was put.
 
     The surface (chat, search, document or social feed) follows the category's habits in
-    `phrasebank.SURFACE_WEIGHTS` (searches for gambling, chats for bullying); the source
-    follows the surface (a pupil's own chat message is typed, a received one is read off the
-    screen, a search can also fire on the window title). Contexts stay under 200 characters.
-    The result depends only on `rng`'s state and the phrase.
+    `mix.SURFACE_WEIGHTS` (searches for gambling, chats for bullying); the source follows the
+    surface (a pupil's own chat message is typed, a received one is read off the screen, a
+    search can also fire on the window title). Contexts stay under 200 characters for phrases
+    up to 40 characters. The result depends only on `rng`'s state, the category and the phrase.
     """
-    surfaces, cum = _SURFACE_TABLE.get(phrase.category, _DEFAULT_SURFACES)
+    surfaces, cum = _SURFACE_TABLE.get(category, _DEFAULT_SURFACES)
     surface = rng.choices(surfaces, cum_weights=cum)[0]
-    return _BUILDERS[surface](rng, phrase.phrase)
+    return _BUILDERS[surface](rng, phrase)
 
 
 def _cased(rng: random.Random, phrase: str, starts_message: bool) -> str:
