@@ -14,24 +14,38 @@ of glyph widths gained nothing. Settings, measured on the same screenshots on on
 - one onnxruntime thread (intra- and inter-op): the agent's budget is one core;
 - the text-direction classifier is off: screens are upright, and it costs time for nothing;
 - detection runs on the screen shrunk to 1280 px on its long side: at full size detection took
-  1.4 s of a 3.5 s read; 1280 px still found every word of 12 px text, 960 px lost lines;
+  1.4 s of a 3.5 s read; 1280 px still found every word of 12 px text, 1152 px lost 11 % of
+  the 12 px words and 960 px whole lines;
 - the recogniser takes one line at a time: batches pad every line to the widest, and one at a
   time took 1.7 s where batches of 6 (the default) took 2.3 s;
+- the recogniser's minimum line width is 160 px, not 320: every line is padded to at least
+  that width, and most chat lines are shorter. Recognition CPU fell by about 12 % with the
+  same words read; 48 px lost a word of the 12 px screen;
 - model files are passed by path, so RapidOCR never tries to download anything.
-Altogether 2.2 s a screen where RapidOCR's defaults took 3.8 s (see tests/perf/bench_ocr.py).
-Memory is the cost to watch: the process peaks at about 430 MB while reading a 1920×1080 screen
-(models about 100 MB, detector activations most of the rest).
+Altogether 0.43–0.52× the time of RapidOCR's defaults (0.63× before the 160 px width and the
+child process; tests/perf/bench_ocr.py, on a shared machine where absolute times drift).
+
+Memory: a process reading a 1920×1080 screen with RapidOCR peaks at about 430 MB (models about
+100 MB, detector activations most of the rest), over the agent's 200 MB budget. So the engine
+runs in a child process (spawned, so it shares nothing with the agent), started on the first
+read and fed raw pixels over a pipe; the agent process never imports onnxruntime. `close`
+ends the child and gives its memory back; the next read starts a new one.
 
 Threading contract: one instance per process (see `get_backend`); `read` from one thread at a
-time.
+time (it blocks on the child).
 """
 
 from __future__ import annotations
 
+import functools
+from multiprocessing import get_context
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image
 
 from app.detection.boxes import reading_order
@@ -41,8 +55,13 @@ from app.domain.geometry import Box
 from app.errors import KestrelError
 
 DETECTION_SIDE = 1280
+MIN_LINE_WIDTH = 160
+TIMEOUT_SECONDS = 120  # a first read also loads the models
 _DET_MODEL = "PP-OCRv6_det_small.onnx"
 _REC_MODEL = "PP-OCRv6_rec_small.onnx"
+
+# What the child sends back per line: (x, y, w, h) of its box, its text, its score.
+Line = tuple[tuple[int, int, int, int], str, float]
 
 
 def engine_params(tuned: bool = True) -> dict[str, Any]:
@@ -59,22 +78,19 @@ def engine_params(tuned: bool = True) -> dict[str, Any]:
     }
     if tuned:
         params |= {"Global.use_cls": False, "Det.limit_type": "max",
-                   "Det.limit_side_len": DETECTION_SIDE, "Rec.rec_batch_num": 1}
+                   "Det.limit_side_len": DETECTION_SIDE, "Rec.rec_batch_num": 1,
+                   "Rec.rec_img_shape": [3, 48, MIN_LINE_WIDTH]}
     return params
 
 
 class RapidOcrBackend:
-    """Reads screenshots with RapidOCR and refines its line boxes into word boxes."""
+    """Reads screenshots with RapidOCR (in a child process) and refines its line boxes into
+    word boxes."""
 
     name = "rapidocr"
 
     def __init__(self) -> None:
-        from rapidocr import RapidOCR
-
-        try:
-            self._engine = RapidOCR(params=engine_params())
-        except Exception as error:  # RapidOCR raises bare Exceptions for missing models
-            raise KestrelError(f"RapidOCR could not start: {error}.") from error
+        self._child: _EngineProcess | None = None
 
     def read(self, image: Image.Image) -> list[OcrWord]:
         """Words of `image` in reading order, boxes in the image's own pixels."""
@@ -89,18 +105,91 @@ class RapidOcrBackend:
 
     def read_lines(self, image: Image.Image) -> list[OcrWord]:
         """RapidOCR's own result: one entry per text line, with the detector's padded box."""
-        result: Any = self._engine(image.convert("RGB"))  # RapidOCROutput for a full run
-        if result.txts is None or result.boxes is None or result.scores is None:
-            return []
-        return [OcrWord(str(text), _bounding_box(polygon), float(score))
-                for polygon, text, score in zip(result.boxes, result.txts, result.scores,
-                                                strict=True)
-                if str(text).strip()]
+        if self._child is None:
+            self._child = _EngineProcess()
+        try:
+            lines = self._child.read(np.asarray(image.convert("RGB")))
+        except KestrelError:
+            self.close()  # a child that failed once is not trusted with the next screen
+            raise
+        return [OcrWord(text, Box(*box), score) for box, text, score in lines]
+
+    def close(self) -> None:
+        """End the child process and free its memory; the next read starts a new one."""
+        if self._child is not None:
+            self._child.stop()
+            self._child = None
 
 
-def _bounding_box(polygon: Any) -> Box:
-    """The axis-aligned box around a detector polygon (screens are not rotated)."""
+class _EngineProcess:
+    """A spawned child that holds the RapidOCR engine and reads one screen per request."""
+
+    def __init__(self) -> None:
+        context = get_context("spawn")  # a fork would copy the agent's memory and threads
+        self._conn, child_end = context.Pipe()
+        self._process: BaseProcess = context.Process(
+            target=_serve, args=(child_end,), name="kestrel-rapidocr", daemon=True)
+        self._process.start()
+        child_end.close()
+
+    def read(self, pixels: NDArray[np.uint8]) -> list[Line]:
+        try:
+            self._conn.send(pixels)
+            if not self._conn.poll(TIMEOUT_SECONDS):
+                raise KestrelError(
+                    f"RapidOCR took more than {TIMEOUT_SECONDS} s to read the screen.")
+            ok, answer = self._conn.recv()
+        except (OSError, EOFError) as error:  # the child died (out of memory, killed)
+            raise KestrelError(f"RapidOCR stopped while reading the screen ({error!r}).") \
+                from error
+        if not ok:
+            raise KestrelError(str(answer))
+        lines: list[Line] = answer
+        return lines
+
+    def stop(self) -> None:
+        self._conn.close()
+        self._process.kill()
+        self._process.join()
+
+
+def _serve(conn: Connection) -> None:
+    """The child's loop: a screen's RGB pixels in, (True, lines) or (False, sentence) out,
+    until the agent closes the pipe."""
+    while True:
+        try:
+            pixels = conn.recv()
+        except EOFError:
+            return
+        try:
+            conn.send((True, _read_lines(pixels)))
+        except Exception as error:  # RapidOCR raises bare Exceptions (missing models, ...)
+            conn.send((False, f"RapidOCR could not read the screen: {error}."))
+
+
+def _read_lines(pixels: NDArray[np.uint8]) -> list[Line]:
+    # As a PIL image, not an array: RapidOCR takes arrays to be BGR.
+    result: Any = _engine()(Image.fromarray(pixels))  # RapidOCROutput for a full run
+    if result.txts is None or result.boxes is None or result.scores is None:
+        return []
+    return [(_bounding_box(polygon), str(text), float(score))
+            for polygon, text, score in zip(result.boxes, result.txts, result.scores,
+                                            strict=True)
+            if str(text).strip()]
+
+
+@functools.cache
+def _engine() -> Any:
+    """The child's one RapidOCR engine, loaded on its first screen."""
+    from rapidocr import RapidOCR
+
+    return RapidOCR(params=engine_params())
+
+
+def _bounding_box(polygon: Any) -> tuple[int, int, int, int]:
+    """(x, y, w, h) of the axis-aligned box around a detector polygon (screens are not
+    rotated)."""
     points = np.asarray(polygon, dtype=np.float64)
     x0, y0 = np.floor(points.min(axis=0)).astype(int)
     x1, y1 = np.ceil(points.max(axis=0)).astype(int)
-    return Box(int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+    return int(x0), int(y0), int(x1 - x0), int(y1 - y0)
