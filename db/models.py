@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -210,6 +211,9 @@ class Incident(Base):
         Index("ix_incidents_category_severity", "category_id", "severity", "captured_at", "id"),
         Index("ix_incidents_subject_captured", "subject_id", "captured_at"),
         Index("ix_incidents_device_seq", "device_id", "sequence"),
+        # Only incidents whose content no DSL session has opened yet (a handful at a time).
+        Index("ix_incidents_sealed", "id", sqlite_where=text("content_sealed = 1"),
+              postgresql_where=text("content_sealed")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
@@ -231,6 +235,8 @@ class Incident(Base):
     library_version: Mapped[str] = mapped_column(String(32))
     signature_status: Mapped[str] = mapped_column(String(16))
     has_screenshot: Mapped[bool] = mapped_column(Boolean, default=False)
+    # True from the LAN until a DSL/deputy session opens the sealed content (app.services.opener)
+    content_sealed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class IncidentManifest(Base):

@@ -227,6 +227,14 @@ def _add_new_pupils(session: Any, fresh: list[tuple[IncomingIncident, Manifest]]
         refs.subjects.update(reference_repo.subject_ids(session, new))
 
 
+def match_rows(incident_id: int, content: IncidentContent) -> list[dict[str, Any]]:
+    """The `matches` rows of an incident's opened content (the opener writes them too)."""
+    return [{"incident_id": incident_id,
+             "phrase_key": span.phrase if _ENTRY_KEY.match(span.phrase) else None,
+             "matched_text": span.text[:500], "start": span.start, "end": span.end,
+             "boxes": json.dumps([list(b) for b in span.boxes])} for span in content.matches]
+
+
 def _set(results: list[ItemResult], uuid: str, outcome: str) -> None:
     for i, r in enumerate(results):
         if r.uuid == uuid and r.result == STORED:
@@ -259,14 +267,11 @@ def _rows(uow: UnitOfWork, fresh: list[tuple[IncomingIncident, Manifest]], refs:
             "context_text": content.context if content else None,
             "matched_text": content.first_match if content else None,
             "library_version": m.library_version, "signature_status": "valid",
-            "has_screenshot": bool(m.evidence)})
+            "has_screenshot": bool(m.evidence), "content_sealed": content is None})
         manifests.append({"incident_id": incident_id, "manifest": item.manifest,
                           "signature": item.signature, "sealed_content": item.sealed_content})
-        for span in content.matches if content else ():
-            matches.append({"incident_id": incident_id,
-                            "phrase_key": span.phrase if _ENTRY_KEY.match(span.phrase) else None,
-                            "matched_text": span.text, "start": span.start, "end": span.end,
-                            "boxes": json.dumps([list(b) for b in span.boxes])})
+        if content is not None:
+            matches.extend(match_rows(incident_id, content))
         restricted = CATEGORY_BY_KEY[m.category].restricted_imagery
         for ref in m.evidence:
             evidence.append({"incident_id": incident_id, "kind": ref.kind.value,

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    bindparam,
     column,
     func,
     insert,
@@ -277,3 +278,36 @@ def count_by(session: Session, what: str) -> dict[str, int]:
                                .join(Incident, Incident.category_id == Category.id)
                                .group_by(Category.key))
     return {str(key): int(n) for key, n in rows.all()}
+
+
+def sealed_unopened(session: Session, limit: int) -> list[tuple[int, str, bytes]]:
+    """(id, uuid, sealed content) of incidents no DSL session has opened yet, oldest first."""
+    rows = session.execute(
+        select(Incident.id, Incident.uuid, IncidentManifest.sealed_content)
+        .join(IncidentManifest, IncidentManifest.incident_id == Incident.id)
+        .where(Incident.content_sealed.is_(True)).order_by(Incident.id).limit(limit)).all()
+    return [(int(i), str(u), bytes(c)) for i, u, c in rows]
+
+
+def fill_content(session: Session, incidents: list[dict[str, Any]],
+                 matches: list[dict[str, Any]]) -> None:
+    """Write opened content into incidents (`b_id` names each), their matches and the text
+    index; each incident is then no longer sealed."""
+    if not incidents:
+        return
+    statement = (update(table(Incident)).where(table(Incident).c.id == bindparam("b_id"))
+                 .values(app=bindparam("app"), window_title=bindparam("window_title"),
+                         url=bindparam("url"), context_text=bindparam("context_text"),
+                         matched_text=bindparam("matched_text"), content_sealed=False))
+    session.execute(statement, incidents)
+    if matches:
+        _executemany(session, Match, matches)
+    _index_text(session, [{**r, "id": r["b_id"]} for r in incidents])
+
+
+def mark_unopenable(session: Session, incident_ids: Sequence[int]) -> None:
+    """Sealed content that will not open (damaged, or sealed to another key) stops being tried;
+    the incident keeps its sealed bytes for an investigator."""
+    if incident_ids:
+        session.execute(update(Incident).where(Incident.id.in_(list(incident_ids)))
+                        .values(content_sealed=False))

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from PIL import Image, ImageDraw
 
 from app.agent.incident import Capture, Screenshot, SealedIncident, seal_incident
@@ -46,7 +47,8 @@ class KitDevice:
 
     def incident(self, text: str = "you should kill yourself", screenshot: bool = True,
                  category: str = "bullying", severity: int = 4,
-                 incident_uuid: str | None = None) -> SealedIncident:
+                 incident_uuid: str | None = None,
+                 evidence_key: X25519PublicKey | None = None) -> SealedIncident:
         self.seq += 1
         start = max(0, text.find("kill"))
         content = IncidentContent("Chat", "Class chat", None, text,
@@ -56,8 +58,9 @@ class KitDevice:
         capture = Capture(datetime.now(UTC), category, severity,
                           Source.SCREEN if screenshot else Source.TYPED, "2026.11.0",
                           "pupil.one", content, shot)
-        return seal_incident(capture, self.uuid, self.key, self.console.keys.evidence_public_key,
-                             self.seq, incident_uuid)
+        return seal_incident(capture, self.uuid, self.key,
+                             evidence_key or self.console.keys.evidence_public_key, self.seq,
+                             incident_uuid)
 
 
 def admit(console: Console, port: int, hostname: str = "lab-pc-01") -> KitDevice:
