@@ -37,6 +37,21 @@ def register(sub: Any) -> None:
                        help=f"TCP port (default {DEFAULT_PORT}; 0 picks a free one)")
     serve.set_defaults(handler=_cmd_serve)
 
+    simulate = sub.add_parser("simulate", help="run virtual devices that enrol and sync "
+                                               "synthetic incidents (demos, load tests)")
+    simulate.add_argument("--console", required=True, metavar="HOST:PORT")
+    simulate.add_argument("--enrol-bundle", type=Path, required=True,
+                          help="an enrolment bundle (an auto-approving token, or approve "
+                               "the devices in the console within two minutes)")
+    simulate.add_argument("--devices", type=positive, default=3)
+    simulate.add_argument("--incidents", type=positive, default=10, help="per device")
+    simulate.add_argument("--rate", type=float, default=None,
+                          help="incidents per second per device (default: all at once)")
+    simulate.add_argument("--screenshots", type=float, default=0.3,
+                          help="share of incidents with a screenshot, 0 to 1 (default 0.3)")
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.set_defaults(handler=_cmd_simulate)
+
     stats = sub.add_parser("stats", help="counts of incidents and devices (no content)")
     add_common(stats)
     add_sign_in(stats)
@@ -123,6 +138,36 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         executor.shutdown()
         console.close()
     return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from app.net import enrol_client, simulator
+    from app.net.client import SyncRefused
+
+    if args.rate is not None and not 0 < args.rate <= 100:
+        raise ValidationError("--rate is incidents per second per device, above 0 and up to 100.")
+    if not 0 <= args.screenshots <= 1:
+        raise ValidationError("--screenshots is a share from 0 to 1.")
+    try:
+        raw = args.enrol_bundle.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"Cannot read {args.enrol_bundle} ({exc.strerror}).") from None
+    bundle = enrol_client.read_bundle(raw)
+
+    def report(p: simulator.Progress) -> None:
+        print(f"\r{p.acknowledged:,}/{p.total:,} incidents acknowledged "
+              f"({p.enrolled} devices enrolled)", end="", flush=True)
+
+    try:
+        progress = asyncio.run(simulator.simulate(
+            bundle, args.console, args.devices, args.incidents, args.rate, args.screenshots,
+            args.seed, on_progress=report))
+    except SyncRefused as refusal:
+        raise ValidationError(f"The console refused: {refusal.reason}") from None
+    print(f"\nDone: {progress.acknowledged:,} acknowledged, {progress.set_aside} refused.")
+    return 0 if progress.set_aside == 0 else 1
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:

@@ -104,10 +104,18 @@ class SyncClient:
         return list(reply["results"])
 
     async def upload_blob(self, sha256: str, data: bytes) -> None:
-        """Send one sealed evidence file, resuming from whatever the console already has."""
-        offset = await self.blob_offset(sha256)
-        if offset is None:
-            return
+        """Send one sealed evidence file. The first try assumes the console has none of it
+        (one request); if it has some (409), ask how much and send the rest."""
+        try:
+            await self._put_from(sha256, data, 0)
+        except SyncRefused as refusal:
+            if refusal.status != 409:
+                raise
+            offset = await self.blob_offset(sha256)
+            if offset is not None:
+                await self._put_from(sha256, data, offset)
+
+    async def _put_from(self, sha256: str, data: bytes, offset: int) -> None:
         headers = {"Upload-Offset": str(offset), "Upload-Length": str(len(data)),
                    "Content-Type": "application/octet-stream"}
         await self._request("PUT", f"/v1/blobs/{sha256}", data=data[offset:], headers=headers)

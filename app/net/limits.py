@@ -13,8 +13,8 @@ class Limits:
     max_json_bytes: int = 1 * MiB  # counted while streaming, not trusted from Content-Length
     max_blob_bytes: int = 16 * MiB
     max_batch: int = 50
-    device_rate_per_s: float = 10.0  # sustained requests per second per device
-    device_burst: int = 40
+    device_rate_per_s: float = 10.0  # hellos, batches and enrolments per second per device
+    device_burst: int = 40  # (evidence uploads are bounded by upload slots and staging size)
     upload_concurrency: int = 32  # batches and blob uploads in flight, all devices together
     retry_after_s: int = 5
     request_timeout_s: int = 60

@@ -146,14 +146,14 @@ class Receiver:
                                   for r in results]})
 
     async def blob_state(self, request: web.Request) -> web.Response:
-        device = await self._device(request)
+        device = await self._device(request, budgeted=False)
         sha = _sha_of(request)
         state = self.uploads.state(device.uuid, sha)
         complete = state.complete or self.console.evidence.path_for(sha).exists()
         return web.Response(status=200, headers=_offset_headers(state.received, complete))
 
     async def blob_put(self, request: web.Request) -> web.Response:
-        device = await self._device(request)
+        device = await self._device(request, budgeted=False)
         sha = _sha_of(request)
         offset = _int_header(request, "Upload-Offset")
         length = _int_header(request, "Upload-Length")
@@ -189,13 +189,18 @@ class Receiver:
         complete = await self._run_blocking(writer.finish)
         return complete, writer.position
 
-    async def _device(self, request: web.Request) -> DeviceRef:
+    async def _device(self, request: web.Request, budgeted: bool = True) -> DeviceRef:
+        """The active device behind the connection. Requests come out of its token bucket,
+        except evidence uploads: those are bounded by the upload slots and by how much one
+        device may stage (`Uploads`), so a batch of 50 screenshots is not 100 requests' worth
+        of waiting."""
         ssl_object = request.transport.get_extra_info("ssl_object") if request.transport else None
         cert = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
         if not cert:
             raise Refused(401, "a device certificate is required")
         fingerprint = pki.fingerprint(cert)
-        self._take_token(fingerprint)
+        if budgeted:
+            self._take_token(fingerprint)
         device = await self._db(devices.active_device, self.console, fingerprint)
         if device is None:
             raise Refused(403, "this device is not enrolled, or its enrolment was revoked")

@@ -18,15 +18,10 @@ from datetime import datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
-from app.domain.content import IncidentContent, MatchSpan, encode_content
-from app.domain.enums import EvidenceKind, IncidentStatus, Source
-from app.domain.manifest import EvidenceRef, Manifest, encode_manifest
-from app.security.sealing import seal, seal_aad, sign_manifest
-from app.services.demo.detected import DetectedText, draw_detected_text
-from app.services.demo.mix import CATEGORY_WEIGHTS
+from app.agent.incident import seal_incident
+from app.domain.enums import IncidentStatus
+from app.services.demo.capture import demo_capture
 from app.services.demo.palette import shipped_palette
-from app.services.demo.screens import TEMPLATES, render_screenshot
-from app.services.evidence_store import pack
 from app.services.ingest import IncomingIncident, ItemResult, Prepared, prepare
 
 
@@ -89,9 +84,6 @@ class _Worker:
         self.plan = plan
         self.fleet = fleet(plan.fleet_key, plan.fleet_size)
         self.public = X25519PublicKey.from_public_bytes(plan.evidence_public_key)
-        cats = sorted(CATEGORY_WEIGHTS)
-        self.categories = cats
-        self.cum_weights = _cumulative([CATEGORY_WEIGHTS[c] for c in cats])
         self.palette = shipped_palette()  # compiled once per process, however many plans
         # A few pupils account for many incidents, as in real schools.
         self.login_weights = _cumulative([1.0 / (1 + i) ** 0.8 for i in range(len(plan.logins))])
@@ -128,45 +120,18 @@ def build_chunk(chunk: Chunk) -> list[IncomingIncident]:
 
 def _incident(state: _Worker, rng: random.Random, chunk: Chunk, offset: int,
               when: datetime) -> IncomingIncident:
-    category = rng.choices(state.categories, cum_weights=state.cum_weights)[0]
-    detected = draw_detected_text(rng, category, state.palette)
-    text, primary = detected.text, detected.primary
     login = rng.choices(state.logins, cum_weights=state.login_weights)[0]
     device = state.fleet[int(hashlib.md5(login.encode()).hexdigest(), 16) % len(state.fleet)]
     incident_uuid = uuid7(when, rng.getrandbits(74))
-    blobs: tuple[bytes, ...] = ()
-    refs: tuple[EvidenceRef, ...] = ()
-    boxes: tuple[tuple[int, int, int, int], ...] = ()
-    if offset in chunk.screenshot_offsets:
-        shot = render_screenshot(text, rng.choice(TEMPLATES), rng)
-        boxes = tuple((b.x, b.y, b.w, b.h) for b in shot.boxes)
-        blob = pack(seal(shot.webp, state.public, seal_aad(incident_uuid, "screenshot")))
-        blobs = (blob,)
-        refs = (EvidenceRef(hashlib.sha256(blob).hexdigest(), EvidenceKind.SCREENSHOT,
-                            "image/webp", len(shot.webp), shot.width, shot.height,
-                            hashlib.sha256(shot.webp).hexdigest()),)
-    content = _content(detected, boxes)
-    sealed_content = pack(seal(encode_content(content), state.public,
-                               seal_aad(incident_uuid, "content")))
-    manifest = encode_manifest(Manifest(
-        uuid=incident_uuid, device=device.uuid, seq=chunk.first_seq + offset, captured_at=when,
-        category=primary.category, severity=primary.severity,
-        source=Source.SCREEN if blobs else text.source, library_version=state.palette.version,
-        subject=login, content_sha256=hashlib.sha256(sealed_content).hexdigest(),
-        evidence=refs))
-    return IncomingIncident(manifest=manifest, signature=sign_manifest(device.key, manifest),
-                            sealed_content=sealed_content, blobs=blobs, opened=content,
+    capture = demo_capture(rng, state.palette, when, login,
+                           screenshot=offset in chunk.screenshot_offsets)
+    sealed = seal_incident(capture, device.uuid, device.key, state.public,
+                           chunk.first_seq + offset, incident_uuid)
+    return IncomingIncident(manifest=sealed.manifest, signature=sealed.signature,
+                            sealed_content=sealed.content,
+                            blobs=tuple(blob for _sha, blob in sealed.blobs),
+                            opened=capture.content,
                             status=_status(rng, (state.plan.end - when).days))
-
-
-def _content(detected: DetectedText,
-             boxes: tuple[tuple[int, int, int, int], ...]) -> IncidentContent:
-    """Every match the matcher found (`phrase` is the entry id), the primary one first; the
-    screenshot boxes belong to the primary match, the span the screenshot highlights."""
-    text = detected.text
-    spans = tuple(MatchSpan(m.text, m.start, m.end, m.phrase_id, boxes if i == 0 else ())
-                  for i, m in enumerate(detected.matches))
-    return IncidentContent(text.app, text.window_title, text.url, text.context, spans)
 
 
 def _status(rng: random.Random, age_days: int) -> IncidentStatus:

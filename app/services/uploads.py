@@ -25,6 +25,7 @@ from app.services.evidence_store import fsync_folder
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _UUID = re.compile(r"^[0-9a-f-]{36}$")
 MAX_OPEN_UPLOADS = 64  # unfinished uploads one device may leave lying around
+MAX_STAGED_BYTES = 512 * 1024 * 1024  # evidence one device may hold here before its batches
 
 
 class UploadError(ValidationError):
@@ -66,6 +67,9 @@ class Uploads:
         if offset == 0 and self._open_uploads(part.parent) >= MAX_OPEN_UPLOADS:
             raise UploadError("too many unfinished uploads; finish or abandon some first",
                               status=429)
+        if offset == 0 and self._staged_bytes(part.parent) + length > MAX_STAGED_BYTES:
+            raise UploadError("too much evidence is waiting for its batch; send the batch "
+                              "first", status=429)
         part.parent.mkdir(parents=True, exist_ok=True)
         return PartWriter(part, done, sha256, offset, length)
 
@@ -86,6 +90,10 @@ class Uploads:
             raise UploadError("a blob is named by the SHA-256 (hex, lower case) of its bytes")
         folder = self.root / device_uuid
         return folder / f"{sha256}.blob", folder / f"{sha256}.part"
+
+    @staticmethod
+    def _staged_bytes(folder: Path) -> int:
+        return sum(p.stat().st_size for p in folder.iterdir()) if folder.exists() else 0
 
     @staticmethod
     def _open_uploads(folder: Path) -> int:

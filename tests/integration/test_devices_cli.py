@@ -102,3 +102,23 @@ def test_token_enrol_approve_list_stats_revoke(school, served, tmp_path: Path) -
 def test_device_commands_need_a_signed_in_user(school) -> None:  # type: ignore[no-untyped-def]
     code, _, err = run_main("devices", "list", *school)
     assert code == 1 and "--user NAME --password-file FILE" in err and err.count("\n") == 1
+
+
+def test_simulate_enrols_devices_and_syncs_until_every_incident_is_acknowledged(
+        school, served, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    staff = _as_dsl(school, tmp_path)
+    bundle = tmp_path / "sim.json"
+    code, _, err = run_main("devices", "token", *staff, "--uses", "3", "--auto-approve",
+                            "--console", f"127.0.0.1:{served}", "--out", str(bundle))
+    assert code == 0, err
+    code, out, err = run_main("simulate", "--console", f"127.0.0.1:{served}", "--enrol-bundle",
+                              str(bundle), "--devices", "3", "--incidents", "8",
+                              "--screenshots", "0.5")
+    assert code == 0, err
+    assert out.rstrip().endswith("Done: 24 acknowledged, 0 refused.")
+    code, out, err = run_main("stats", *staff, "--json")
+    counts = json.loads(out)
+    assert counts["incidents"]["total"] == 24 and counts["devices"]["by_state"] == {"online": 3}
+    code, _, err = run_main("simulate", "--console", f"127.0.0.1:{served}", "--enrol-bundle",
+                            str(bundle), "--devices", "1", "--incidents", "1")
+    assert code == 1 and "the enrolment token is used up" in err
