@@ -19,8 +19,8 @@ from typing import Any
 
 import ahocorasick
 
-from app.detection.library import Library, PhraseEntry
-from app.detection.normalise import Normalised, normalise, without_apostrophes
+from app.detection.library import Library
+from app.detection.normalise import Normalised, normalise, normalise_forms, without_apostrophes
 
 
 @dataclass(frozen=True)
@@ -61,13 +61,20 @@ class _Keys:
         automaton.make_automaton()
         return cls(automaton, tuple(groups))
 
-    def hits(self, text: str) -> Iterable[tuple[int, int, tuple[int, ...]]]:
-        """(start, end, entry indexes) of every key occurrence."""
+    def hits(self, text: str, window: tuple[int, int] | None = None
+             ) -> Iterable[tuple[int, int, tuple[int, ...]]]:
+        """(start, end, entry indexes) of every key occurrence (inside `window` if given)."""
         if self.automaton is None:
             return
-        for end_index, group_id in self.automaton.iter(text):
+        lo, hi = window or (0, len(text))
+        # A slice, not iter()'s own bounds: iter() copies the whole string on every call.
+        for end_index, group_id in self.automaton.iter(text[lo:hi]):
             length, members = self.groups[group_id]
-            yield end_index - length + 1, end_index + 1, members
+            yield lo + end_index - length + 1, lo + end_index + 1, members
+
+    def longest(self) -> int:
+        """Length of the longest key (0 when there are none)."""
+        return max((length for length, _ in self.groups), default=0)
 
 
 class Matcher:
@@ -104,6 +111,7 @@ class Matcher:
                                  for e in library.entries)
         self._allow_keys = tuple(sorted({normalise(a).text for a in library.allow if a.strip()}))
         self._allow = _Keys.build({k: [i] for i, k in enumerate(self._allow_keys)})
+        self._reach = self._doubled_reach()
 
     @classmethod
     def compile(cls, library: Library) -> Matcher:
@@ -134,47 +142,88 @@ class Matcher:
         matcher._regexes = _compile_regexes(library)
         matcher._exceptions = tuple(tuple(normalise(x).text for x in e.exceptions)
                                     for e in library.entries)
+        matcher._reach = matcher._doubled_reach()
         return matcher
+
+    def _doubled_reach(self) -> int:
+        """How far from a letter that a doubled form adds (see `_windows`) a hit can be and
+        still differ from the first form's: a key's length (with its edges), plus the length of
+        an allow-list phrase or exception, which suppress a hit only if they cover it."""
+        keys = max(k.longest() for k in (self._words, self._plain_words, self._embedded))
+        covers = [len(k) for k in self._allow_keys]
+        covers += [len(x) for excepts in self._exceptions for x in excepts]
+        return keys + max(covers, default=0) + 2
 
     def find(self, text: str) -> list[PhraseMatch]:
         """Every match in `text`, in order of position (one per entry and span)."""
-        forms = [normalise(text, 1)]
-        if forms[0].collapsed:  # "killll": also try runs shortened to two letters
-            forms.append(normalise(text, 2))
         seen: dict[tuple[str, int, int], PhraseMatch] = {}
-        for form in forms:
-            for match in self._find_in(text, form):
-                seen.setdefault((match.phrase_id, match.start, match.end), match)
-        return sorted(seen.values(), key=lambda m: (m.start, m.end, m.phrase_id))
+        # "killll": runs of a letter are also tried shortened to two letters. Most hits of the
+        # second form repeat the first's, so the span is checked before a match is built.
+        for form in normalise_forms(text):
+            for index, start, end in self._find_in(form, self._windows(form)):
+                entry = self._entries[index]
+                o_start, o_end = form.original_span(start, end)
+                key = (entry.id, o_start, o_end)
+                if key not in seen:
+                    seen[key] = PhraseMatch(entry.id, entry.category, entry.severity,
+                                            entry.pattern, text[o_start:o_end], o_start, o_end)
+        return sorted(seen.values(), key=_position)
 
-    def _find_in(self, original: str, form: Normalised) -> Iterable[PhraseMatch]:
+    def _windows(self, form: Normalised) -> list[tuple[int, int]] | None:
+        """Where to look in a second form that `_doubled` made (None: everywhere). Elsewhere
+        it reads as the first form, maps to the same original text and holds the same allow-list
+        and exception phrases, so it can only repeat the first form's matches. Regexes may look
+        anywhere, so they need every form read whole."""
+        if not form.doubled or self._regexes:
+            return None
+        windows: list[tuple[int, int]] = []
+        for at in form.doubled:
+            lo, hi = max(0, at - self._reach), min(len(form.text), at + 2 + self._reach)
+            if windows and lo <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], hi)
+            else:
+                windows.append((lo, hi))
+        return windows
+
+    def _find_in(self, form: Normalised, windows: list[tuple[int, int]] | None
+                 ) -> Iterable[tuple[int, int, int]]:
+        """(entry index, start, end) in `form.text` of every match that is not suppressed,
+        looking only inside `windows` if given."""
         text = form.text
-        allowed = [(a, b) for a, b, _ in self._allow.hits(text)]
-        words_only = (text.translate(_ASCII_NON_WORD) if text.isascii()
-                      else _NON_WORD.sub(" ", text))
-        padded = " " + words_only + " "
-        candidates = [(s, e - 2, m) for s, e, m in self._words.hits(padded)]
-        candidates += list(self._embedded.hits(text))
-        for lo, hi in form.runs:  # soft word edges inside spaced-out letters
-            window = slice(max(0, lo - 1), hi + 1)
-            for s, e, members in self._plain_words.hits(text[window]):
-                s, e = s + window.start, e + window.start
-                if _at_word_edges(form, s, e):
-                    candidates.append((s, e, members))
-        for start, end, members in candidates:
+        spans = windows or [(0, len(text))]
+        spread = self._allow.longest()  # an allow-list phrase may begin before a window
+        allowed = [(a, b) for lo, hi in spans for a, b, _ in
+                   self._allow.hits(text, (max(0, lo - spread), min(len(text), hi + spread)))]
+        for start, end, members in self._candidates(form, spans):
             for index in members:
                 if not self._suppressed(index, text, start, end, allowed):
-                    yield _result(self._entries[index], original, form, start, end)
+                    yield index, start, end
         for index, regex in self._regexes:
             for found in regex.finditer(text):
                 if found.end() > found.start() and not self._suppressed(
                         index, text, found.start(), found.end(), allowed):
-                    yield _result(self._entries[index], original, form, found.start(),
-                                  found.end())
+                    yield index, found.start(), found.end()
+
+    def _candidates(self, form: Normalised, spans: list[tuple[int, int]]
+                    ) -> list[tuple[int, int, tuple[int, ...]]]:
+        """Key occurrences inside `spans`: whole-word keys at word edges, embedded keys
+        anywhere; inside spaced-out letter runs, whole-word keys at soft edges too."""
+        text = form.text
+        words_only = (text.translate(_ASCII_NON_WORD) if text.isascii()
+                      else _NON_WORD.sub(" ", text))
+        padded = " " + words_only + " "
+        found = [(s, e - 2, members) for lo, hi in spans  # padded: one more character each side
+                 for s, e, members in self._words.hits(padded, (lo, hi + 2))]
+        found += [hit for span in spans for hit in self._embedded.hits(text, span)]
+        for lo, hi in form.runs:
+            for s, e, members in self._plain_words.hits(text, (max(0, lo - 1), hi + 1)):
+                if _at_word_edges(form, s, e):
+                    found.append((s, e, members))
+        return found
 
     def _suppressed(self, index: int, text: str, start: int, end: int,
                     allowed: list[tuple[int, int]]) -> bool:
-        if any(a <= start and end <= b for a, b in allowed):
+        if allowed and any(a <= start and end <= b for a, b in allowed):
             return True
         for key in self._exceptions[index]:
             at = text.find(key, max(0, end - len(key)))
@@ -192,15 +241,12 @@ def _compile_regexes(library: Library) -> tuple[tuple[int, re.Pattern[str]], ...
                  for i, e in enumerate(library.entries) if e.kind == "regex")
 
 
+def _position(match: PhraseMatch) -> tuple[int, int, str]:
+    return match.start, match.end, match.phrase_id
+
+
 def _at_word_edges(form: Normalised, start: int, end: int) -> bool:
     text = form.text
     left = start == 0 or not text[start - 1].isalnum() or start in form.soft
     right = end == len(text) or not text[end].isalnum() or end in form.soft
     return left and right
-
-
-def _result(entry: PhraseEntry, original: str, form: Normalised, start: int,
-            end: int) -> PhraseMatch:
-    o_start, o_end = form.original_span(start, end)
-    return PhraseMatch(entry.id, entry.category, entry.severity, entry.pattern,
-                       original[o_start:o_end], o_start, o_end)

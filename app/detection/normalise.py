@@ -24,7 +24,9 @@ Steps, in order:
 
 Speed: the offset map is piecewise — each step records only the places it changed, and a span
 is mapped back through those edits by bisection — so clean ASCII text costs a lower-casing and
-a few regex scans (≥ 5 MB/s), not a Python loop over every character.
+a few regex scans, not a Python loop over every character. The matcher reads the text in both
+forms of step 3 (`normalise_forms`); the second is normally made from the first by writing each
+shortened run's letter twice, not by normalising again.
 """
 
 from __future__ import annotations
@@ -32,31 +34,43 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+
+import numpy as np
 
 from app.detection.confusables import CONFUSABLES
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
                        "@": "a", "$": "s", "!": "i", "|": "i", "+": "t"})
-_LEET_CHARS = "0134578@$!|+"
 _LEADING_LEET = "013457$@8|"
 _TRAILING_LEET = "0134578"
 _INVISIBLE_CATEGORIES = {"Cf", "Mn", "Me", "Cc"}
 _SKIN_TONES = range(0x1F3FB, 0x1F400)
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-# Runs of leet characters; a char-class scan is ~10x faster than a pattern with context, and
-# the context (is a letter beside it?) is checked only where leet characters are.
-_LEET_RUN = re.compile(r"[0134578@$!|+]+")
-_SPACED = re.compile(r"(?<![a-z0-9])[a-z](?:[ .*_\-]+[a-z](?![a-z0-9])){2,}")
+# Speed: `re` skips ahead quickly only when a pattern starts with a plain character class, so
+# the patterns below start with one and check their context after it (the comments give each
+# rule plainly).
+# Leet runs that touch a word: between letters; after white space (or the start) and before a
+# letter, without "!"; digits after a letter and before white space (or the end). `[^\W\d_]`
+# is every letter and, outside ASCII, a few other characters: there `_touches_word` decides.
+_LEET_SPOT = re.compile(r"[0134578@$!|+](?:"
+                        r"(?<=[^\W\d_].)[0134578@$!|+]*(?=[^\W\d_])"
+                        r"|(?<!\S.)(?<!!)[0134578@$|+]*(?=[^\W\d_])"
+                        r"|(?<=[^\W\d_][0134578])[0134578]*(?!\S))")
+# (?<![a-z0-9])[a-z](?:[ .*_\-]+[a-z](?![a-z0-9])){2,}, matched from the separator after the
+# first letter (the match starts one character late).
+_SPACED = re.compile(r"[ .*_\-](?<=[a-z].)(?<![a-z0-9]..)"
+                     r"[ .*_\-]*[a-z](?![a-z0-9])(?:[ .*_\-]+[a-z](?![a-z0-9]))+")
 _SEPARATOR = re.compile(r"[ .*_\-]+")
-_RUN = re.compile(r"([a-z])\1{2,}")
+_RUN = re.compile(r"([a-z])\1\1+")  # ([a-z])\1{2,}, quicker to give up on a single letter
 _SPACE = re.compile(r"\s")
 _APOSTROPHE = re.compile(r"(?<=[a-z])'(?=[a-z])")
 _ONE_SPACE = str.maketrans({"\t": " ", "\n": " ", "\r": " ", "\f": " ", "\v": " "})
-_WHITESPACE = re.compile(r"\s{2,}")  # after _ONE_SPACE: runs of spaces become one
-_OCR = str.maketrans({"l": "i"})
+_WHITESPACE = re.compile(r"\s\s+")  # \s{2,}; after _ONE_SPACE: runs of spaces become one
+_RARE_ASCII_SPACE = "\x1c\x1d\x1e\x1f"  # what str.isspace() accepts in ASCII besides _ONE_SPACE's
+_SIFT_FROM = 256  # characters: below this, numpy's overhead outweighs the regex it saves
 
 Edit = tuple[int, int, str]  # replace text[start:end] with the string
 
@@ -90,6 +104,9 @@ class Normalised:
     soft: frozenset[int]
     runs: tuple[tuple[int, int], ...] = ()  # spaced-letter runs, joined (final positions)
     collapsed: bool = False  # a run of 3+ identical letters was shortened
+    # Set on a second form made by `_doubled`: where it added a letter, the one difference
+    # from the first form (positions in `text`).
+    doubled: tuple[int, ...] = ()
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         lo, hi = start, end - 1
@@ -101,22 +118,86 @@ class Normalised:
 def normalise(text: str, collapse_to: int = 1) -> Normalised:
     """Normalise `text` (see the module docstring). Never raises for any str."""
     maps: list[_EditMap] = []
-    current = _step(text, _unicode_edits(text), maps, gaps=str.lower).translate(_ONE_SPACE)
-    current = _step(current, [(m.start(), m.end(), " ") for m in _WHITESPACE.finditer(current)],
-                    maps)
-    # Collapse before leet: "ki11" must stay the double letter of "kill", not a run of i.
-    collapses = _collapse_edits(current, collapse_to)
-    current = _step(current, collapses, maps)
-    current = _leet(current)
-    edits, soft, runs = _spaced_edits(current)
-    current = _step(current, edits, maps)
-    return Normalised(current.translate(_OCR), tuple(maps), frozenset(soft), tuple(runs),
-                      bool(collapses))
+    current = _prepare(text, maps)
+    return _finish(current, maps, _letter_runs(current), collapse_to)
+
+
+def normalise_forms(text: str) -> tuple[Normalised, ...]:
+    """`normalise(text, 1)`, then `normalise(text, 2)` only when a run was collapsed (else the
+    two are the same), sharing the work: the second form is usually the first one with each
+    shortened run's letter written twice."""
+    maps: list[_EditMap] = []
+    current = _prepare(text, maps)
+    runs = _letter_runs(current)
+    first = _finish(current, list(maps), runs, 1)
+    if not runs:
+        return (first,)
+    if first.runs:  # "a b xxx": "x" joins the spaced-out letters, "xx" does not
+        return first, _finish(current, maps, runs, 2)
+    return first, _doubled(first, runs)
 
 
 def without_apostrophes(key: str) -> str:
     """A normalised phrase as people type it without the apostrophe ("don't" → "dont")."""
     return _APOSTROPHE.sub("", key)
+
+
+def _prepare(text: str, maps: list[_EditMap]) -> str:
+    """Steps 1 and 2: Unicode folding, lower case, one space for any white space."""
+    current = _step(text, _unicode_edits(text), maps, gaps=str.lower).translate(_ONE_SPACE)
+    return _step(current, [(m.start(), m.end(), " ") for m in _space_runs(current)], maps)
+
+
+def _space_runs(text: str) -> Iterable[re.Match[str]]:
+    """`_WHITESPACE` matches. ASCII white space is now a space or one of four rare separator
+    characters, so a few substring searches usually show there are none (a regex scan is slower)."""
+    if text.isascii() and "  " not in text and not any(c in text for c in _RARE_ASCII_SPACE):
+        return ()
+    return _WHITESPACE.finditer(text)
+
+
+def _letter_runs(text: str) -> list[re.Match[str]]:
+    """`_RUN` matches. In longer text numpy first finds three equal characters in a row, so the
+    regex only runs there (it is several times slower than numpy when it must try every letter)."""
+    if len(text) < _SIFT_FROM:
+        return list(_RUN.finditer(text))
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)  # any str
+    triples = np.flatnonzero((codes[2:] == codes[1:-1]) & (codes[1:-1] == codes[:-2]))
+    runs: list[re.Match[str]] = []
+    for at in triples.tolist():
+        if not runs or at >= runs[-1].end():  # not inside the run just found
+            run = _RUN.match(text, at)
+            if run:
+                runs.append(run)
+    return runs
+
+
+def _finish(text: str, maps: list[_EditMap], runs: list[re.Match[str]],
+            collapse_to: int) -> Normalised:
+    """Steps 3 to 6 on prepared text whose letter runs (`_RUN`) are `runs`."""
+    # Collapse before leet: "ki11" must stay the double letter of "kill", not a run of i.
+    current = _step(text, [(m.start(), m.end(), m.group(1) * collapse_to) for m in runs], maps)
+    current = _leet(current)
+    edits, soft, spaced = _spaced_edits(current)
+    current = _step(current, edits, maps)
+    return Normalised(current.replace("l", "i"), tuple(maps), frozenset(soft), tuple(spaced),
+                      bool(runs))
+
+
+def _doubled(first: Normalised, runs: list[re.Match[str]]) -> Normalised:
+    """`first` with every shortened run two letters long, as `_finish(..., 2)` would make it
+    when no spaced-out letters were joined: leet folding treats "x" and "xx" alike, so only the
+    run's own letter is added in front of the kept one (which a final "z" has made "s")."""
+    edits, removed = [], 0
+    for run in runs:  # where each kept letter is in `first.text` (no later step moved it)
+        at = run.start() - removed
+        removed += run.end() - run.start() - 1
+        letter = run.group(1).replace("l", "i")  # as step 6 reads it
+        edits.append((at, at + 1, letter + first.text[at]))
+    maps = list(first.maps)
+    added = tuple(at + n for n, (at, _, _) in enumerate(edits))
+    return Normalised(_step(first.text, edits, maps), tuple(maps), first.soft, first.runs, True,
+                      added)
 
 
 def _step(text: str, edits: Sequence[Edit], maps: list[_EditMap],
@@ -166,17 +247,12 @@ def _fold_char(ch: str) -> str:
     return "".join(CONFUSABLES.get(c, c) for c in result)
 
 
-def _collapse_edits(text: str, keep: int) -> list[Edit]:
-    return [(m.start(), m.end(), m.group(1) * keep) for m in _RUN.finditer(text)]
-
-
 def _leet(text: str) -> str:
     """Fold leet characters inside mixed tokens; same length, so no map is needed."""
-    if not any(c in text for c in _LEET_CHARS):
-        return text
     pieces, at = [], 0
-    for spot in _LEET_RUN.finditer(text):
-        if spot.start() < at or not _touches_word(text, spot.start(), spot.end()):
+    exact = text.isascii()  # there _LEET_SPOT's letters are exactly the isalpha() ones
+    for spot in _LEET_SPOT.finditer(text):
+        if spot.start() < at or not (exact or _touches_word(text, spot.start(), spot.end())):
             continue
         left = _token_start(text, spot.start())
         right = _token_end(text, spot.end())
@@ -215,6 +291,7 @@ def _token_end(text: str, pos: int) -> int:
     return found.start() if found else len(text)
 
 
+@lru_cache(maxsize=1024)  # the same few @handles and words recur all through a chat
 def _fold_token(token: str) -> str:
     letters = [i for i, c in enumerate(token) if c.isalpha()]
     if not letters:
@@ -239,14 +316,15 @@ def _spaced_edits(text: str) -> tuple[list[Edit], set[int], list[tuple[int, int]
     runs: list[tuple[int, int]] = []
     removed = 0
     for run in _SPACED.finditer(text):
-        first = run.start() - removed
-        for sep in _SEPARATOR.finditer(text, run.start(), run.end()):
+        start, end = run.start() - 1, run.end()  # _SPACED matches from the first separator
+        first = start - removed
+        for sep in _SEPARATOR.finditer(text, start, end):
             edits.append((sep.start(), sep.end(), ""))
-        for i in range(run.start(), run.end()):  # inside a run, non-letters are separators
+        for i in range(start, end):  # inside a run, non-letters are separators
             if text[i].isalpha():
                 soft.add(i - removed)
             else:
                 removed += 1
-        soft.add(run.end() - removed)
-        runs.append((first, run.end() - removed))
+        soft.add(end - removed)
+        runs.append((first, end - removed))
     return edits, soft, runs

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.detection.library import load_library
+from app.detection.library import Library, PhraseEntry, load_library
 from app.detection.matcher import Matcher
-from app.detection.normalise import normalise
+from app.detection.normalise import normalise, normalise_forms
 
 ROWS = {
     "bullying": [
@@ -132,3 +132,37 @@ def test_every_match_maps_to_original_text_that_normalises_to_the_phrase(
         got = {normalise(match.text, 1).text, normalise(match.text, 2).text}
         compact = {k.replace(" ", "") for k in key}
         assert got & key or {g.replace(" ", "") for g in got} & compact, (text, match)
+
+
+_RUNS = st.lists(st.sampled_from(["xxx", "zzzz", "lll", "k1lll", "qu1zzz", "a b ", "k.y.s", " ",
+                                  "b!tch", "n00dzzz", "ki11", "@not.a.robot9:", "eeee", "ss"]),
+                 max_size=100).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT | _MIXED | _RUNS)
+def test_both_forms_read_as_normalising_with_each_run_length(text: str) -> None:
+    """The matcher's second form is built from the first; it must equal normalising again."""
+    forms = normalise_forms(text)
+    wanted = [normalise(text, 1)]
+    if wanted[0].collapsed:
+        wanted.append(normalise(text, 2))
+    assert [f.text for f in forms] == [w.text for w in wanted]
+    for form, want in zip(forms, wanted, strict=True):
+        assert (form.soft, form.runs) == (want.soft, want.runs)
+        assert ([form.original_span(i, i + 1) for i in range(len(form.text))]
+                == [want.original_span(i, i + 1) for i in range(len(want.text))])
+
+
+def test_long_text_with_a_lone_surrogate_normalises() -> None:
+    """Long text takes numpy's path to find letter runs; broken decoding must not stop it."""
+    text = "x" * 300 + "\ud800" + "aaa"
+    assert [f.text[-3:] for f in normalise_forms(text)] == ["x\ud800a", "\ud800aa"]
+
+
+def test_long_allow_list_phrase_spoilt_by_a_letter_run_no_longer_suppresses() -> None:
+    """"uvvvwx" reads "uvwx" (allowed) and "uvvwx" (not), far from the hit "ab"."""
+    entry = PhraseEntry("e-1", "bullying", "ab", "word", 3, "en", False, (), "")
+    matcher = Matcher.compile(Library("t", (entry,), ("ab cdefghijklmnopqrstuvwx",)))
+    assert matcher.find("ab cdefghijklmnopqrstuvwx") == []
+    assert [m.text for m in matcher.find("ab cdefghijklmnopqrstuvvvwx")] == ["ab"]
