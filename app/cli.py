@@ -129,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
 def _gui_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--user", help="sign in as this user (with --password-file)")
     p.add_argument("--password-file", type=Path, help="file holding the password for --user")
+    p.add_argument("--no-receiver", action="store_true",
+                   help="do not listen for devices (e.g. a second office PC)")
     p.add_argument("--exit-when-ready", action="store_true",
                    help="quit once the main window is ready (smoke tests)")
 
@@ -142,7 +144,8 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     return int(run_console(Path(root) if root else None, demo=args.demo,
                        username=getattr(args, "user", None), password=password,
                        exit_when_ready=getattr(args, "exit_when_ready", False),
-                       passphrase=passphrase(args)))
+                       passphrase=passphrase(args),
+                       listen=not getattr(args, "no_receiver", False)))
 
 
 def _cmd_init(args: argparse.Namespace) -> int:

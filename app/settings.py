@@ -30,6 +30,10 @@ class Settings:
     database_url: str | None = None  # None: the embedded SQLCipher file in the data folder
     is_demo: bool = False
     idle_lock_minutes: int = 10
+    # Where devices reach this console (DESIGN §7); 0 for the port picks a free one (demo).
+    # An empty host means the console does not listen (e.g. a second office PC on PostgreSQL).
+    receiver_host: str = "0.0.0.0"
+    receiver_port: int = 8443
     version: int = SETTINGS_VERSION
 
     def with_changes(self, **changes: Any) -> Settings:
@@ -75,8 +79,15 @@ def _validated(raw: object, path: Path) -> Settings:
         raise ConfigError(f"Setting is_demo in {path} must be true or false.")
     if not isinstance(idle, int) or isinstance(idle, bool) or not 1 <= idle <= 60:
         raise ConfigError(f"Setting idle_lock_minutes in {path} must be a whole number 1-60.")
+    host, port = raw.get("receiver_host", "0.0.0.0"), raw.get("receiver_port", 8443)
+    if not isinstance(host, str) or len(host) > 253 or any(c.isspace() for c in host):
+        raise ConfigError(f"Setting receiver_host in {path} must be an address, or empty for "
+                          "no receiver.")
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+        raise ConfigError(f"Setting receiver_port in {path} must be a port number 0-65535.")
     return Settings(school_name=school, key_mode=key_mode, install_id=install_id,
-                    database_url=db_url, is_demo=is_demo, idle_lock_minutes=idle)
+                    database_url=db_url, is_demo=is_demo, idle_lock_minutes=idle,
+                    receiver_host=host, receiver_port=port)
 
 
 def _str(raw: dict[str, Any], name: str, path: Path) -> str:

@@ -95,7 +95,7 @@ class Sender:
                 attempt += 1
                 self.stats.waits.append(wait)
                 log.info("console said %s; waiting %.1f s", refusal.status, wait)
-                await _sleep_or_stop(wait, stop)
+                await sleep_or_stop(wait, stop)
         return self.stats
 
     def _settle(self, batch: list[SealedIncident], results: list[dict[str, str]]) -> int:
@@ -114,7 +114,7 @@ class Sender:
         return len(done)
 
 
-async def _sleep_or_stop(seconds: float, stop: asyncio.Event | None) -> None:
+async def sleep_or_stop(seconds: float, stop: asyncio.Event | None) -> None:
     if stop is None:
         await asyncio.sleep(seconds)
         return

@@ -26,7 +26,7 @@ from app.agent.incident import SealedIncident, seal_incident
 from app.net import enrol_client, tls
 from app.net.client import SyncClient, SyncRefused
 from app.net.enrol_client import Bundle
-from app.net.sender import Sender
+from app.net.sender import Sender, sleep_or_stop
 from app.services.demo.capture import demo_capture
 from app.services.demo.palette import shipped_palette
 
@@ -126,7 +126,7 @@ async def _device(bundle: Bundle, address: str, n: int, incidents: int, rate: fl
             if made >= incidents and not outbox.depth():
                 return
             if rate is not None:
-                await asyncio.sleep(rng.expovariate(rate))
+                await sleep_or_stop(rng.expovariate(rate), stop)
 
 
 def _sealed(seed: float, screenshots: float, device_uuid: str, key: Ed25519PrivateKey,

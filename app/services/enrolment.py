@@ -127,12 +127,33 @@ def create_token(console: Console, session: UserSession, uses: int, valid_for: t
         uow.audit("enrol.token.create", f"token:{token_id}", label=label, uses=uses,
                   expires_at=(now + valid_for).isoformat(), auto_approve=auto_approve)
     info = TokenInfo(token_id, label, now + valid_for, uses, 0, auto_approve)
-    bundle = {"kestrel_enrolment": 1, "school": console.settings.school_name,
-              "console": list(addresses), "ca_pin": devices.ca_pin(console),
-              "ca_certificate": pki.pem(devices.ca_certificate(console)).decode("ascii"),
-              "token_id": token_id, "token_secret": base64.b64encode(secret).decode("ascii"),
-              "expires_at": info.expires_at.isoformat()}
-    return info, bundle
+    return info, _bundle(console, addresses, token_id, secret, info.expires_at)
+
+
+def _bundle(console: Console, addresses: Sequence[str], token_id: str, secret: bytes,
+            expires_at: datetime) -> dict[str, Any]:
+    return {"kestrel_enrolment": 1, "school": console.settings.school_name,
+            "console": list(addresses), "ca_pin": devices.ca_pin(console),
+            "ca_certificate": pki.pem(devices.ca_certificate(console)).decode("ascii"),
+            "token_id": token_id, "token_secret": base64.b64encode(secret).decode("ascii"),
+            "expires_at": expires_at.isoformat()}
+
+
+def demo_bundle(console: Console, addresses: Sequence[str]) -> dict[str, Any]:
+    """An auto-approving bundle for the demo school's own simulated devices (demo installs
+    only: a real school's tokens are made by a person, and audited as them)."""
+    if not console.settings.is_demo:
+        raise ValidationError("Simulated devices join only the demo school.")
+    now = console.clock()
+    token_id, secret = secrets.token_hex(8), secrets.token_bytes(32)
+    with console.unit_of_work(Actor.system("demo")) as uow:
+        enrolment_repo.add_token(uow.session, {
+            "token_id": token_id, "secret": secret, "label": "demo devices", "created_at": now,
+            "created_by": "system:demo", "expires_at": now + timedelta(hours=12),
+            "max_uses": 10, "uses": 0, "auto_approve": True, "revoked": False})
+        uow.audit("enrol.token.create", f"token:{token_id}", label="demo devices", uses=10,
+                  auto_approve=True)
+    return _bundle(console, addresses, token_id, secret, now + timedelta(hours=12))
 
 
 def create_code(console: Console, session: UserSession) -> tuple[str, datetime]:

@@ -27,6 +27,7 @@ from app.services.users import UserSession, login
 from app.settings import load_settings
 from app.ui.bridge import ServiceBridge, wait_for
 from app.ui.first_run import DEMO, FirstRunWizard
+from app.ui.live_sync import LiveSync
 from app.ui.login import LoginDialog, PassphraseDialog
 from app.ui.look import apply_look
 from app.ui.main_window import MainWindow
@@ -41,8 +42,9 @@ class _Cancelled(Exception):
 
 def run_console(root: Path | None, *, demo: bool = False, username: str | None = None,
                 password: str | None = None, exit_when_ready: bool = False,
-                passphrase: str | None = None) -> int:
-    """Run the console until its window closes; return the process exit code."""
+                passphrase: str | None = None, listen: bool = True) -> int:
+    """Run the console until its window closes; return the process exit code. With `listen`
+    the console also receives from devices (settings say where; demo: loopback only)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     apply_look(app)
@@ -50,11 +52,13 @@ def run_console(root: Path | None, *, demo: bool = False, username: str | None =
     bridge = ServiceBridge(executor)
     console: Console | None = None
     window: MainWindow | None = None
+    live: LiveSync | None = None
     try:
         console, suggested_name = _open(bridge, root, demo, passphrase)
         _log_to_install(console)
         session = _sign_in(bridge, console, username or suggested_name, password)
-        window = MainWindow(console, session, bridge)
+        live = LiveSync(console, executor) if listen else None
+        window = MainWindow(console, session, bridge, live=live)
         _size_window(app, window)
         if exit_when_ready:
             _quit_when_ready(app, window)
@@ -71,7 +75,7 @@ def run_console(root: Path | None, *, demo: bool = False, username: str | None =
               flush=True)
         return 1
     finally:
-        _shut_down(window, bridge, executor, console)
+        _shut_down(window, live, bridge, executor, console)
 
 
 def _open(bridge: ServiceBridge, root: Path | None, demo: bool,
@@ -182,13 +186,16 @@ def _log_to_install(console: Console) -> None:
     root_logger.setLevel(logging.INFO)
 
 
-def _shut_down(window: MainWindow | None, bridge: ServiceBridge, executor: DbExecutor,
-               console: Console | None) -> None:
-    """Close in dependency order: window, bridge deliveries, executor (joins), database."""
+def _shut_down(window: MainWindow | None, live: LiveSync | None, bridge: ServiceBridge,
+               executor: DbExecutor, console: Console | None) -> None:
+    """Close in dependency order: window, devices (demo feed, receiver), bridge deliveries,
+    executor (joins), database."""
     if window is not None:
         window.close()
         window.idle_lock.stop()
         window.deleteLater()
+    if live is not None:
+        live.stop()
     bridge.close()
     executor.shutdown(wait=True)
     if console is not None:

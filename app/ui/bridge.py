@@ -63,6 +63,11 @@ class ServiceBridge(QObject):
         self._closed = False
 
     @property
+    def executor(self) -> DbExecutor:
+        """The DB executor this bridge submits to (the receiver shares it: one writer)."""
+        return self._executor
+
+    @property
     def pending(self) -> int:
         """How many calls have not reported back yet."""
         return len(self._callbacks)

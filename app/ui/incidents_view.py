@@ -97,6 +97,10 @@ class IncidentsView(QWidget):
         self.message.setObjectName("ErrorLine")
         self.retry = QPushButton("Try again")
         self.retry.setVisible(False)
+        self.news = QPushButton()
+        self.news.setObjectName("NewsButton")
+        self.news.setVisible(False)
+        self._news_count = 0
         self._set_up_table()
         self._lay_out()
         self._connect()
@@ -132,6 +136,7 @@ class IncidentsView(QWidget):
         top.addWidget(title)
         top.addSpacing(12)
         top.addWidget(self.summary, 1)
+        top.addWidget(self.news)
         hint = QLabel(KEY_HINT)
         hint.setObjectName("Hint")
         bottom = QHBoxLayout()
@@ -154,6 +159,7 @@ class IncidentsView(QWidget):
         self.table.sig_search.connect(self.filters.focus_search)
         self.table.sig_reload.connect(self.reload)
         self.retry.clicked.connect(self.reload)
+        self.news.clicked.connect(self.reload)
         self.filters.search.returnPressed.connect(self.focus_table)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self.filters.search, self.focus_table,
                   context=Qt.ShortcutContext.WidgetShortcut)
@@ -162,7 +168,17 @@ class IncidentsView(QWidget):
     def reload(self) -> None:
         self._query_changed(self.filters.query())
 
+    def notify_arrivals(self, count: int) -> None:
+        """Say that incidents arrived; the list itself waits for F5 (or a click), so nothing
+        moves under the DSL's cursor."""
+        self._news_count += count
+        noun = "incident" if self._news_count == 1 else "incidents"
+        self.news.setText(f"{self._news_count} new {noun} arrived · F5 to show")
+        self.news.setVisible(True)
+
     def _query_changed(self, query: IncidentQuery) -> None:
+        self._news_count = 0
+        self.news.setVisible(False)
         self.message.clear()
         self.retry.setVisible(False)
         self.summary.setText("Loading…")

@@ -31,11 +31,13 @@ from app.events import ChangeSet
 from app.security.authorisation import Permission, allowed
 from app.services.console import Console
 from app.services.users import UserSession
+from app.ui.arrivals import Arrivals
 from app.ui.audit_view import AuditView
 from app.ui.bridge import ServiceBridge
 from app.ui.idle_lock import IdleLock
 from app.ui.incidents_view import IncidentsView
 from app.ui.library_view import LibraryView
+from app.ui.live_sync import LiveSync
 from app.ui.look import format_when
 
 DEMO_BANNER = "DEMO SCHOOL — synthetic data. No real pupils or staff."
@@ -64,9 +66,11 @@ class MainWindow(QMainWindow):
     """Navigation + stacked screens + status bar for one signed-in session."""
 
     def __init__(self, console: Console, session: UserSession, bridge: ServiceBridge,
-                 idle_timeout_ms: int | None = None, parent: QWidget | None = None) -> None:
+                 idle_timeout_ms: int | None = None, parent: QWidget | None = None,
+                 live: LiveSync | None = None) -> None:
         super().__init__(parent)
         self.console, self.session, self.bridge = console, session, bridge
+        self.arrivals = Arrivals(bridge, console, session, self)
         self.setWindowTitle(f"Kestrel — {console.settings.school_name}")
         self.screens = [s for s in SCREENS if allowed(session.role, s.permission)]
         self.nav = QListWidget()
@@ -88,6 +92,12 @@ class MainWindow(QMainWindow):
         self.nav.currentRowChanged.connect(self._show_row)
         if self.screens:
             self.nav.setCurrentRow(0)
+        if live is not None:
+            self.live_label.setText(live.status)
+            live.sig_arrived.connect(self.arrivals.arrived)
+        if self.incidents_view is not None:
+            self.arrivals.sig_news.connect(self.incidents_view.notify_arrivals)
+        self.arrivals.open_waiting()  # content that arrived while nobody was signed in
 
     @property
     def incidents_view(self) -> IncidentsView | None:
@@ -144,7 +154,10 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(f"{user.display_name} ({user.username}) · {user.role.label}")
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)
+        self.live_label = QLabel()
+        self.live_label.setObjectName("Muted")
         bar.addWidget(self.last_login)
+        bar.addWidget(self.live_label)
         bar.addPermanentWidget(self.school_label)
         bar.addPermanentWidget(self.user_label)
 
