@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.cli_common import add_common, add_sign_in, data_dir, open_console, positive, sign_in
 from app.errors import ValidationError
-from app.fileio import write_atomically
 
 if TYPE_CHECKING:
     from app.services.console import Console
@@ -180,9 +179,9 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 def _cmd_token(args: argparse.Namespace) -> int:
     from app.services import enrolment
 
-    info, bundle = _as_staff(args, lambda console, session: enrolment.create_token(
-        console, session, args.uses, args.expires, args.auto_approve, args.label, args.console))
-    write_atomically(args.out, json.dumps(bundle, indent=2).encode())  # owner-only
+    info = _as_staff(args, lambda console, session: enrolment.save_token_bundle(
+        console, session, args.uses, args.expires, args.auto_approve, args.label, args.console,
+        args.out))
     print(f"Token {info.token_id}: {info.max_uses} device(s) until "
           f"{info.expires_at:%Y-%m-%d %H:%M} UTC, "
           f"{'admitted at once' if info.auto_approve else 'pending approval'}. "

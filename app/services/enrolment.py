@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import base64
 import hmac
+import json
 import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -35,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from app.domain.dto import Actor
 from app.errors import ValidationError
 from app.events import ChangeSet
+from app.fileio import write_atomically
 from app.security import pki
 from app.security.authorisation import Permission
 from app.security.enrolment_proof import (
@@ -137,6 +140,16 @@ def _bundle(console: Console, addresses: Sequence[str], token_id: str, secret: b
             "ca_certificate": pki.pem(devices.ca_certificate(console)).decode("ascii"),
             "token_id": token_id, "token_secret": base64.b64encode(secret).decode("ascii"),
             "expires_at": expires_at.isoformat()}
+
+
+def save_token_bundle(console: Console, session: UserSession, uses: int, valid_for: timedelta,
+                      auto_approve: bool, label: str, addresses: Sequence[str],
+                      path: Path) -> TokenInfo:
+    """`create_token`, with its bundle written to `path` (owner-only, whole or not at all)."""
+    info, bundle = create_token(console, session, uses, valid_for, auto_approve, label,
+                                addresses)
+    write_atomically(path, json.dumps(bundle, indent=2).encode())
+    return info
 
 
 def demo_bundle(console: Console, addresses: Sequence[str]) -> dict[str, Any]:

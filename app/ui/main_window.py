@@ -34,6 +34,7 @@ from app.services.users import UserSession
 from app.ui.arrivals import Arrivals
 from app.ui.audit_view import AuditView
 from app.ui.bridge import ServiceBridge
+from app.ui.devices_view import DevicesView
 from app.ui.idle_lock import IdleLock
 from app.ui.incidents_view import IncidentsView
 from app.ui.library_view import LibraryView
@@ -55,8 +56,7 @@ SCREENS = (
     ScreenSpec("incidents", "Incidents", Permission.LIST_INCIDENTS),
     ScreenSpec("cases", "Cases", Permission.LIST_INCIDENTS, "Cases arrive in a later release."),
     ScreenSpec("trends", "Trends", Permission.VIEW_TRENDS, "Trends arrive in a later release."),
-    ScreenSpec("devices", "Devices", Permission.MANAGE_DEVICES,
-               "Devices arrive in a later release."),
+    ScreenSpec("devices", "Devices", Permission.MANAGE_DEVICES),
     ScreenSpec("library", "Library", Permission.VIEW_LIBRARY),
     ScreenSpec("audit", "Audit", Permission.VIEW_AUDIT),
 )
@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
     def _builders(self) -> dict[str, Callable[[], QWidget]]:
         args = (self.bridge, self.console, self.session)
         return {"incidents": lambda: self._incidents(*args), "audit": lambda: AuditView(*args),
-                "library": lambda: LibraryView(*args)}
+                "library": lambda: LibraryView(*args), "devices": lambda: DevicesView(*args)}
 
     def _incidents(self, *args: object) -> IncidentsView:
         view = IncidentsView(*args)  # type: ignore[arg-type]
