@@ -115,6 +115,7 @@ def _duration(text: str) -> timedelta:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from app.net.discovery import announce
     from app.net.server import ReceiverServer
     from app.services import devices
     from app.services.executor import DbExecutor
@@ -127,12 +128,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    announcer = None
     try:
         port = server.start()
         print(f"Kestrel receiver listening on {args.host}:{port} "
               f"(CA pin {devices.ca_pin(console)[:16]}…). Ctrl+C stops it.", flush=True)
+        announcer = announce(port, devices.ca_pin(console), args.host)
         stop.wait()
     finally:
+        if announcer is not None:
+            announcer.close()
         server.stop()
         executor.shutdown()
         console.close()

@@ -15,7 +15,9 @@ import logging
 from PySide6.QtCore import QObject, Signal
 
 from app.net.demo_feed import DemoFeed
+from app.net.discovery import Announcer, announce
 from app.net.server import ReceiverError, ReceiverServer
+from app.services import devices
 from app.services.console import Console
 from app.services.executor import DbExecutor
 
@@ -33,6 +35,7 @@ class LiveSync(QObject):
         port = 0 if settings.is_demo else settings.receiver_port
         self.server: ReceiverServer | None = None
         self.feed: DemoFeed | None = None
+        self.announcer: Announcer | None = None
         self.status = "Not listening for devices (no receiver address set)."
         if not self.host:
             return
@@ -48,7 +51,9 @@ class LiveSync(QObject):
                            "opened (is another Kestrel running?).")
             return
         self.status = f"Listening for devices on {self.host}:{bound}."
-        if settings.is_demo:
+        if not settings.is_demo:
+            self.announcer = announce(bound, devices.ca_pin(console), self.host)
+        else:
             self.feed = DemoFeed(console, bound)
             self.feed.start()
             self.status = "Demo devices are sending made-up alerts."
@@ -56,5 +61,7 @@ class LiveSync(QObject):
     def stop(self) -> None:
         if self.feed is not None:
             self.feed.stop()
+        if self.announcer is not None:
+            self.announcer.close()
         if self.server is not None:
             self.server.stop()
