@@ -38,6 +38,7 @@ time (it blocks on the child).
 from __future__ import annotations
 
 import functools
+import logging
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -56,6 +57,7 @@ from app.errors import KestrelError
 
 DETECTION_SIDE = 1280
 MIN_LINE_WIDTH = 160
+log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 120  # a first read also loads the models
 _DET_MODEL = "PP-OCRv6_det_small.onnx"
 _REC_MODEL = "PP-OCRv6_rec_small.onnx"
@@ -109,8 +111,11 @@ class RapidOcrBackend:
             self._child = _EngineProcess()
         try:
             lines = self._child.read(np.asarray(image.convert("RGB")))
-        except KestrelError:
-            self.close()  # a child that failed once is not trusted with the next screen
+        except BaseException:
+            # A child that failed once is not trusted with the next screen, and a read cut
+            # short (Ctrl-C, a signal) leaves this screen's answer, or half of its pixels, in
+            # the pipe: the next read would get the wrong screen's words.
+            self.close()
             raise
         return [OcrWord(text, Box(*box), score) for box, text, score in lines]
 
@@ -140,8 +145,9 @@ class _EngineProcess:
                     f"RapidOCR took more than {TIMEOUT_SECONDS} s to read the screen.")
             ok, answer = self._conn.recv()
         except (OSError, EOFError) as error:  # the child died (out of memory, killed)
-            raise KestrelError(f"RapidOCR stopped while reading the screen ({error!r}).") \
-                from error
+            log.warning("the RapidOCR process ended mid-read: %r", error)
+            raise KestrelError("RapidOCR stopped while reading the screen (its process "
+                               "ended); the next screen starts it again.") from error
         if not ok:
             raise KestrelError(str(answer))
         lines: list[Line] = answer

@@ -1,0 +1,139 @@
+"""The RapidOCR backend's engine child, for real: a spawned process, RapidOCR's own models.
+
+What a user would notice: a screen is read; a child that dies (out of memory, killed) turns into
+one readable error and the next screen is read by a fresh child; `close` gives the child's
+memory back and a later read still works; a read cut short by Ctrl-C does not leave its
+words for the next read to return. One backend is shared by the module (each child
+start loads the models, a few seconds), so the tests run in file order and each one starts
+from whatever child the previous one left, or none.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from app.errors import KestrelError
+
+pytest.importorskip("rapidocr")
+
+from app.detection.ocr.rapid import RapidOcrBackend
+
+PHRASE = "meet me after school"
+
+
+@pytest.fixture(scope="module")
+def backend() -> Iterator[RapidOcrBackend]:
+    ocr = RapidOcrBackend()
+    yield ocr
+    ocr.close()
+
+
+@pytest.fixture(scope="module")
+def screen() -> Image.Image:
+    image = Image.new("RGB", (400, 60), "white")
+    ImageDraw.Draw(image).text((12, 18), PHRASE, fill="black",
+                               font=ImageFont.load_default(size=20))
+    return image
+
+
+def child_pid(ocr: RapidOcrBackend) -> int:
+    """The pid of the backend's running engine child (the module keeps it on `_child`)."""
+    assert ocr._child is not None, "no engine child is running"
+    pid = ocr._child._process.pid
+    assert pid is not None
+    return pid
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def words(ocr: RapidOcrBackend, image: Image.Image) -> list[str]:
+    return [word.text.lower() for word in ocr.read(image)]
+
+
+def test_reads_the_words_of_a_small_screen(backend: RapidOcrBackend,
+                                           screen: Image.Image) -> None:
+    found = backend.read(screen)
+    assert [word.text.lower() for word in found] == PHRASE.split()
+    for word in found:  # word boxes, inside the image, left to right
+        assert word.box.x >= 0 and word.box.x + word.box.w <= screen.width
+        assert word.box.y >= 0 and word.box.y + word.box.h <= screen.height
+    assert [w.box.x for w in found] == sorted(w.box.x for w in found)
+    pid = child_pid(backend)
+    assert pid != os.getpid() and alive(pid)
+    assert words(backend, screen) == PHRASE.split()  # the same child reads the next screen
+    assert child_pid(backend) == pid
+
+
+def test_a_killed_child_is_one_readable_error_then_a_fresh_child_reads(
+        backend: RapidOcrBackend, screen: Image.Image) -> None:
+    words(backend, screen)  # make sure a child is running
+    process = backend._child._process  # type: ignore[union-attr]
+    old_pid = child_pid(backend)
+    os.kill(old_pid, signal.SIGKILL)
+    process.join(10)
+    assert process.exitcode == -signal.SIGKILL
+
+    with pytest.raises(KestrelError) as raised:
+        backend.read(screen)
+    message = str(raised.value)
+    assert message.startswith("RapidOCR ") and message.endswith(".")
+    assert "\n" not in message and "Traceback" not in message and 'File "' not in message
+    assert backend._child is None  # the failed child was discarded
+
+    assert words(backend, screen) == PHRASE.split()
+    new_pid = child_pid(backend)
+    assert new_pid != old_pid and alive(new_pid)
+
+
+def test_close_ends_the_child_and_a_later_read_starts_another(
+        backend: RapidOcrBackend, screen: Image.Image) -> None:
+    words(backend, screen)
+    old_pid = child_pid(backend)
+    backend.close()
+    assert backend._child is None
+    assert not alive(old_pid)  # killed and reaped, not left as a zombie
+    backend.close()  # closing twice is harmless
+
+    assert words(backend, screen) == PHRASE.split()
+    new_pid = child_pid(backend)
+    assert new_pid != old_pid and alive(new_pid)
+
+
+def test_a_read_cut_short_by_a_signal_does_not_hand_its_words_to_the_next_read(
+        backend: RapidOcrBackend, screen: Image.Image) -> None:
+    """Ctrl-C (here a real SIGALRM whose handler raises KeyboardInterrupt) while the child is
+    reading: the next read must get its own screen's words, not the interrupted screen's."""
+    words(backend, screen)  # a warm child, so the long read below is all reading
+    old_pid = child_pid(backend)
+    long_screen = Image.new("RGB", (1920, 1080), "white")
+    draw = ImageDraw.Draw(long_screen)
+    font = ImageFont.load_default(size=18)
+    for row in range(30):
+        draw.text((20, 20 + 34 * row), f"line {row} of a long chat the child is still reading",
+                  fill="black", font=font)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with pytest.raises(KeyboardInterrupt):
+            backend.read(long_screen)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert backend._child is None and not alive(old_pid)
+
+    assert words(backend, screen) == PHRASE.split()
