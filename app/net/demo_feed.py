@@ -8,6 +8,7 @@ Threading: its own asyncio loop on a background thread; `stop()` from any thread
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -36,8 +37,10 @@ class DemoFeed:
 
     def stop(self) -> None:
         if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
+            with contextlib.suppress(RuntimeError):  # the loop already finished and closed
+                self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread.is_alive():
+            self._thread.join(10)
 
     def _run(self) -> None:
         self._loop = asyncio.new_event_loop()

@@ -14,7 +14,7 @@ import logging
 import socket
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import ifaddr
 from zeroconf import (
@@ -60,9 +60,11 @@ class Announcer:
         self._zeroconf.close()
 
 
-def discover(pin: str, timeout_s: float = 3.0,
-             interfaces: Sequence[str] | None = None) -> list[str]:
-    """`HOST:PORT` of announced consoles whose pin digits match `pin`, within `timeout_s`."""
+def discover(pin: str, timeout_s: float = 3.0, interfaces: Sequence[str] | None = None,
+             accepts: Callable[[str], bool] | None = None) -> list[str]:
+    """`HOST:PORT` of announced consoles whose pin digits match `pin` (or that `accepts` the
+    announced digits: a typed code carries only 60 bits of the pin), within `timeout_s`."""
+    accepts = accepts or (lambda digits: digits == pin[:PIN_DIGITS])
     zeroconf = Zeroconf(interfaces=list(interfaces) if interfaces else _all(),
                         ip_version=IPVersion.V4Only)
     listener = _Collector()
@@ -77,7 +79,7 @@ def discover(pin: str, timeout_s: float = 3.0,
                 if info is None or info.port is None:
                     continue
                 digits = ((info.properties or {}).get(b"pin") or b"").decode("ascii", "replace")
-                if digits != pin[:PIN_DIGITS]:
+                if not accepts(digits):
                     continue  # another school's console, or a rogue one: say nothing to it
                 found.extend(f"{a}:{info.port}" for a in info.parsed_addresses())
             if found:

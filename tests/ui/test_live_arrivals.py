@@ -40,6 +40,8 @@ def test_arrivals_are_announced_then_shown_with_their_content_opened(qtbot, brid
             return bool(fresh) and all(r.matched_text for r in fresh)
 
         qtbot.waitUntil(opened, timeout=TIMEOUT)
+        live.feed.stop()  # no more arrivals, so the count below is the whole story
+        qtbot.waitUntil(lambda: bridge.pending == 0, timeout=TIMEOUT)
         view.focus_table()
         with qtbot.waitSignal(view.model.sig_page_loaded, timeout=TIMEOUT):
             qtbot.keyClick(view.table, Qt.Key.Key_F5)
