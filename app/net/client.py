@@ -55,6 +55,8 @@ class HelloReply:
     evidence_public_key: bytes
     library_version: str
     commands: tuple[Any, ...]
+    policy: dict[str, Any]  # validated by the agent (app.services.agent_policy.policy_from_doc)
+    library: dict[str, Any] | None  # the library in force, when this device had another
 
 
 class SyncClient:
@@ -92,7 +94,8 @@ class SyncClient:
         return HelloReply(datetime.fromisoformat(reply["time"]),
                           Limits(**{k: v for k, v in reply["limits"].items() if k in fields}),
                           base64.b64decode(reply["evidence_public_key"]),
-                          str(reply["library_version"]), tuple(reply.get("commands", ())))
+                          str(reply["library_version"]), tuple(reply.get("commands", ())),
+                          dict(reply.get("policy") or {}), reply.get("library"))
 
     async def send_batch(self, epoch: str,
                          incidents: list[OutgoingIncident]) -> list[dict[str, str]]:

@@ -30,7 +30,7 @@ from app.errors import ValidationError
 from app.net.limits import Limits
 from app.net.schemas import ProtocolError, load_json, parse_batch, parse_enrol, parse_hello
 from app.security import pki
-from app.services import devices, enrolment, ingest, library
+from app.services import agent_policy, devices, enrolment, ingest
 from app.services.console import Console
 from app.services.devices import DeviceRef, Heartbeat
 from app.services.executor import DbExecutor
@@ -126,10 +126,9 @@ class Receiver:
         self._beats.append(Heartbeat(device.id, now, hello.agent_version, skew,
                                      hello.outbox_depth, hello.screenshots_dropped,
                                      request.remote))
-        version = await self._db(lambda: library.library_in_force(self.console).version)
+        extras = await self._db(agent_policy.hello_extras, self.console, hello.library_version)
         return _json({"time": now.isoformat(), "limits": self.limits.for_devices(),
-                      "evidence_public_key": self._evidence_key, "library_version": version,
-                      "commands": []})
+                      "evidence_public_key": self._evidence_key, "commands": [], **extras})
 
     async def batch(self, request: web.Request) -> web.Response:
         device = await self._device(request)

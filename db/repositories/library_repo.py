@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from db.models import LibraryEdit, SettingRow, table
+from db.repositories import settings_repo
 
 REVISION_KEY = "library.revision"
 
@@ -42,9 +43,4 @@ def revision(session: Session, *, for_update: bool = False) -> int:
 
 
 def set_revision(session: Session, value: int) -> None:
-    row = session.get(SettingRow, REVISION_KEY)
-    if row is None:
-        session.add(SettingRow(key=REVISION_KEY, value=str(value)))
-    else:
-        row.value = str(value)
-    session.flush()
+    settings_repo.put(session, REVISION_KEY, str(value))

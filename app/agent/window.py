@@ -1,0 +1,71 @@
+"""The active window: its title, application and (where a browser says) URL.
+
+On X11 this reads the EWMH properties through python-xlib (no subprocess per check). Other
+platforms report None until their backends are built (Windows: GetForegroundWindow; macOS:
+NSWorkspace) — the agent then records "unknown window" rather than guessing.
+
+Threading: each thread that asks gets its own X connection (Xlib displays are not thread-safe).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+AGENT_APPS = frozenset({"kestrel", "kestrel-agent"})  # the agent never watches itself
+
+
+@dataclass(frozen=True)
+class WindowInfo:
+    id: str
+    title: str
+    app: str
+    url: str | None = None
+
+    @property
+    def is_agent(self) -> bool:
+        return self.app.lower() in AGENT_APPS
+
+
+UNKNOWN = WindowInfo("unknown", "", "")
+_local = threading.local()
+
+
+def active_window() -> WindowInfo:
+    """The focused window, or UNKNOWN where the platform does not say."""
+    if not os.environ.get("DISPLAY"):
+        return UNKNOWN
+    try:
+        return _x11_active()
+    except Exception:  # a window manager without EWMH, a display gone away
+        _local.__dict__.pop("display", None)
+        return UNKNOWN
+
+
+def _x11_active() -> WindowInfo:
+    display = _display()
+    root = display.screen().root
+    active = root.get_full_property(display.intern_atom("_NET_ACTIVE_WINDOW"), 0)
+    if active is None or not active.value or not active.value[0]:
+        return UNKNOWN
+    window = display.create_resource_object("window", active.value[0])
+    name = window.get_full_property(display.intern_atom("_NET_WM_NAME"),
+                                    display.intern_atom("UTF8_STRING"))
+    title = _text(name.value) if name is not None else _text(window.get_wm_name() or "")
+    wm_class = window.get_wm_class() or ("", "")
+    return WindowInfo(str(active.value[0]), title[:500], str(wm_class[-1])[:200])
+
+
+def _display() -> Any:
+    display = getattr(_local, "display", None)
+    if display is None:
+        from Xlib import display as xdisplay  # X11 only; imported where it is used
+
+        display = _local.display = xdisplay.Display()
+    return display
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
