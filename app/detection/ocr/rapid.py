@@ -27,9 +27,9 @@ child process; tests/perf/bench_ocr.py, on a shared machine where absolute times
 
 Memory: a process reading a 1920×1080 screen with RapidOCR peaks at about 430 MB (models about
 100 MB, detector activations most of the rest), over the agent's 200 MB budget. So the engine
-runs in a child process (spawned, so it shares nothing with the agent), started on the first
-read and fed raw pixels over a pipe; the agent process never imports onnxruntime. `close`
-ends the child and gives its memory back; the next read starts a new one.
+runs in a child process (spawned, so it shares nothing with the agent; `ocr.child`), started on
+the first read and fed raw pixels over a pipe; the agent process never imports onnxruntime.
+`close` ends the child and gives its memory back; the next read starts a new one.
 
 Threading contract: one instance per process (see `get_backend`); `read` from one thread at a
 time (it blocks on the child).
@@ -39,9 +39,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from multiprocessing import get_context
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +48,9 @@ from PIL import Image
 
 from app.detection.boxes import reading_order
 from app.detection.ocr import OcrWord
+from app.detection.ocr.child import EngineOwner, EngineProcess
 from app.detection.ocr.ink import split_line, to_gray
 from app.domain.geometry import Box
-from app.errors import KestrelError
 
 DETECTION_SIDE = 1280
 MIN_LINE_WIDTH = 160
@@ -85,14 +82,14 @@ def engine_params(tuned: bool = True) -> dict[str, Any]:
     return params
 
 
-class RapidOcrBackend:
+class RapidOcrBackend(EngineOwner):
     """Reads screenshots with RapidOCR (in a child process) and refines its line boxes into
     word boxes."""
 
     name = "rapidocr"
 
     def __init__(self) -> None:
-        self._child: _EngineProcess | None = None
+        self._child: EngineProcess | None = None
 
     def read(self, image: Image.Image) -> list[OcrWord]:
         """Words of `image` in reading order, boxes in the image's own pixels."""
@@ -107,70 +104,14 @@ class RapidOcrBackend:
 
     def read_lines(self, image: Image.Image) -> list[OcrWord]:
         """RapidOCR's own result: one entry per text line, with the detector's padded box."""
-        if self._child is None:
-            self._child = _EngineProcess()
-        try:
-            lines = self._child.read(np.asarray(image.convert("RGB")))
-        except BaseException:
-            # A child that failed once is not trusted with the next screen, and a read cut
-            # short (Ctrl-C, a signal) leaves this screen's answer, or half of its pixels, in
-            # the pipe: the next read would get the wrong screen's words.
-            self.close()
-            raise
+        lines: list[Line] = self._ask(np.asarray(image.convert("RGB")))
         return [OcrWord(text, Box(*box), score) for box, text, score in lines]
 
-    def close(self) -> None:
-        """End the child process and free its memory; the next read starts a new one."""
-        if self._child is not None:
-            self._child.stop()
-            self._child = None
-
-
-class _EngineProcess:
-    """A spawned child that holds the RapidOCR engine and reads one screen per request."""
-
-    def __init__(self) -> None:
-        context = get_context("spawn")  # a fork would copy the agent's memory and threads
-        self._conn, child_end = context.Pipe()
-        self._process: BaseProcess = context.Process(
-            target=_serve, args=(child_end,), name="kestrel-rapidocr", daemon=True)
-        self._process.start()
-        child_end.close()
-
-    def read(self, pixels: NDArray[np.uint8]) -> list[Line]:
-        try:
-            self._conn.send(pixels)
-            if not self._conn.poll(TIMEOUT_SECONDS):
-                raise KestrelError(
-                    f"RapidOCR took more than {TIMEOUT_SECONDS} s to read the screen.")
-            ok, answer = self._conn.recv()
-        except (OSError, EOFError) as error:  # the child died (out of memory, killed)
-            log.warning("the RapidOCR process ended mid-read: %r", error)
-            raise KestrelError("RapidOCR stopped while reading the screen (its process "
-                               "ended); the next screen starts it again.") from error
-        if not ok:
-            raise KestrelError(str(answer))
-        lines: list[Line] = answer
-        return lines
-
-    def stop(self) -> None:
-        self._conn.close()
-        self._process.kill()
-        self._process.join()
-
-
-def _serve(conn: Connection) -> None:
-    """The child's loop: a screen's RGB pixels in, (True, lines) or (False, sentence) out,
-    until the agent closes the pipe."""
-    while True:
-        try:
-            pixels = conn.recv()
-        except EOFError:
-            return
-        try:
-            conn.send((True, _read_lines(pixels)))
-        except Exception as error:  # RapidOCR raises bare Exceptions (missing models, ...)
-            conn.send((False, f"RapidOCR could not read the screen: {error}."))
+    def _start_child(self) -> EngineProcess:
+        """A spawned child that holds the RapidOCR engine and reads one screen per request:
+        a screen's RGB pixels in, its lines out."""
+        return EngineProcess(_read_lines, label="RapidOCR", name="kestrel-rapidocr",
+                             timeout=TIMEOUT_SECONDS, log=log)
 
 
 def _read_lines(pixels: NDArray[np.uint8]) -> list[Line]:

@@ -1,0 +1,214 @@
+"""The Tesseract backend's libtesseract child, for real: a spawned process, the system's
+libtesseract and `eng` model.
+
+What a user would notice: a screen is read, by a child process that loaded the model once; a
+child that dies (out of memory, killed) turns into one readable error and the next screen is
+read by a fresh child; `close` gives the child's memory back and a later read still works; a
+read cut short by Ctrl-C does not leave its words for the next read to return; without a
+loadable libtesseract the backend says so in the log and reads through the `tesseract` program.
+One backend is shared by the module, so the tests run in file order and each one starts from
+whatever child the previous one left, or none.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from app.detection.ocr import tesseract_binary
+from app.detection.ocr.tessapi import library_candidates
+from app.detection.ocr.tesseract import TesseractBackend
+from app.errors import KestrelError
+
+PHRASE = "meet me after school"
+BINARY = tesseract_binary()
+
+if BINARY is None:
+    pytest.skip("Tesseract is not installed here", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def backend() -> Iterator[TesseractBackend]:
+    assert BINARY is not None
+    ocr = TesseractBackend(BINARY)
+    if not ocr.in_process:
+        pytest.skip("libtesseract is not installed here")
+    yield ocr
+    ocr.close()
+
+
+@pytest.fixture(scope="module")
+def screen() -> Image.Image:
+    image = Image.new("RGB", (400, 60), "white")
+    ImageDraw.Draw(image).text((12, 18), PHRASE, fill="black",
+                               font=ImageFont.load_default(size=20))
+    return image
+
+
+def child_pid(ocr: TesseractBackend) -> int:
+    """The pid of the backend's running libtesseract child (the owner keeps it on `_child`)."""
+    assert ocr._child is not None, "no libtesseract child is running"
+    pid = ocr._child._process.pid
+    assert pid is not None
+    return pid
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def words(ocr: TesseractBackend, image: Image.Image) -> list[str]:
+    return [word.text.lower() for word in ocr.read(image)]
+
+
+def test_reads_the_words_of_a_small_screen_in_one_single_threaded_child(
+        backend: TesseractBackend, screen: Image.Image) -> None:
+    found = backend.read(screen)
+    assert [word.text.lower() for word in found] == PHRASE.split()
+    for word in found:  # word boxes, inside the image, left to right
+        assert word.box.x >= 0 and word.box.x + word.box.w <= screen.width
+        assert word.box.y >= 0 and word.box.y + word.box.h <= screen.height
+    assert [w.box.x for w in found] == sorted(w.box.x for w in found)
+    pid = child_pid(backend)
+    assert pid != os.getpid() and alive(pid)
+    assert words(backend, screen) == PHRASE.split()  # the same child reads the next screen
+    assert child_pid(backend) == pid
+    status = Path(f"/proc/{pid}/status")
+    if status.is_file():  # OMP_THREAD_LIMIT=1 reached the library: no OpenMP workers
+        threads = next(line for line in status.read_text().splitlines()
+                       if line.startswith("Threads:"))
+        assert threads.split()[1] == "1"
+
+
+def test_the_child_reads_what_the_cli_reads(backend: TesseractBackend) -> None:
+    """The same screen through libtesseract and through the CLI: the same words and boxes."""
+    assert BINARY is not None
+    image = Image.new("RGB", (900, 200), (30, 30, 36))  # dark: inverted before reading
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=15)
+    draw.text((20, 20), "are you coming to the park after school", fill="white", font=font)
+    draw.text((480, 120), "ok see you at 5", fill=(220, 220, 220), font=font)
+    cli = TesseractBackend(BINARY, libraries=())
+    assert not cli.in_process
+    assert backend.read(image) == cli.read(image)
+
+
+def test_a_killed_child_is_one_readable_error_then_a_fresh_child_reads(
+        backend: TesseractBackend, screen: Image.Image) -> None:
+    words(backend, screen)  # make sure a child is running
+    process = backend._child._process  # type: ignore[union-attr]
+    old_pid = child_pid(backend)
+    os.kill(old_pid, signal.SIGKILL)
+    process.join(10)
+    assert process.exitcode == -signal.SIGKILL
+
+    with pytest.raises(KestrelError) as raised:
+        backend.read(screen)
+    message = str(raised.value)
+    assert message.startswith("Tesseract ") and message.endswith(".")
+    assert "\n" not in message and "Traceback" not in message and 'File "' not in message
+    assert backend._child is None  # the failed child was discarded
+
+    assert words(backend, screen) == PHRASE.split()
+    new_pid = child_pid(backend)
+    assert new_pid != old_pid and alive(new_pid)
+    assert backend.in_process  # a crash is not a reason to give up on the library
+
+
+def test_close_ends_the_child_and_a_later_read_starts_another(
+        backend: TesseractBackend, screen: Image.Image) -> None:
+    words(backend, screen)
+    old_pid = child_pid(backend)
+    backend.close()
+    assert backend._child is None
+    assert not alive(old_pid)  # killed and reaped, not left as a zombie
+    backend.close()  # closing twice is harmless
+
+    assert words(backend, screen) == PHRASE.split()
+    new_pid = child_pid(backend)
+    assert new_pid != old_pid and alive(new_pid)
+
+
+def test_a_read_cut_short_by_a_signal_does_not_hand_its_words_to_the_next_read(
+        backend: TesseractBackend, screen: Image.Image) -> None:
+    """Ctrl-C (here a real SIGALRM whose handler raises KeyboardInterrupt) while the child is
+    reading: the next read must get its own screen's words, not the interrupted screen's."""
+    words(backend, screen)  # a warm child, so the long read below is all reading
+    old_pid = child_pid(backend)
+    long_screen = Image.new("RGB", (1920, 1080), "white")
+    draw = ImageDraw.Draw(long_screen)
+    font = ImageFont.load_default(size=18)
+    for row in range(30):
+        draw.text((20, 20 + 34 * row), f"line {row} of a long chat the child is still reading",
+                  fill="black", font=font)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with pytest.raises(KeyboardInterrupt):
+            backend.read(long_screen)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert backend._child is None and not alive(old_pid)
+
+    assert words(backend, screen) == PHRASE.split()
+
+
+def test_without_a_loadable_library_it_says_so_and_reads_with_the_cli(
+        screen: Image.Image, caplog: pytest.LogCaptureFixture) -> None:
+    assert BINARY is not None
+    ocr = TesseractBackend(BINARY, libraries=["/nonexistent/libtesseract.so.5"])
+    try:
+        with caplog.at_level(logging.WARNING, logger="app.detection.ocr.tesseract"):
+            assert words(ocr, screen) == PHRASE.split()
+        assert any("libtesseract could not be loaded" in r.getMessage()
+                   and "tesseract" in r.getMessage() for r in caplog.records)
+        assert not ocr.in_process and ocr._child is None  # the child was ended, not kept
+        caplog.clear()
+        assert words(ocr, screen) == PHRASE.split()  # for good: no second attempt, no log
+        assert not caplog.records and ocr._child is None
+    finally:
+        ocr.close()
+
+
+def test_library_candidates_end_with_the_soname() -> None:
+    candidates = library_candidates(BINARY)
+    assert candidates and len(set(candidates)) == len(candidates)
+    assert "tesseract" in candidates[-1]
+
+
+def test_missing_english_data_is_the_same_sentence_as_through_the_cli(
+        screen: Image.Image, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TESSDATA_PREFIX at an empty folder: the child (which inherits the environment) cannot
+    load `eng`, and says what to install, as the CLI does; the failed child is discarded."""
+    assert BINARY is not None
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
+    ocr = TesseractBackend(BINARY)
+    if not ocr.in_process:
+        pytest.skip("libtesseract is not installed here")
+    try:
+        with pytest.raises(KestrelError) as raised:
+            ocr.read(screen)
+        assert str(raised.value) == (
+            "Tesseract is installed without its English language data; install the English "
+            "data (tesseract-ocr-eng) to read screens.")
+        assert ocr._child is None and ocr.in_process
+        with pytest.raises(KestrelError) as through_cli:
+            TesseractBackend(BINARY, libraries=()).read(screen)
+        assert str(through_cli.value) == str(raised.value)
+    finally:
+        ocr.close()
