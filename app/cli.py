@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app import cli_devices
+from app import cli_agent, cli_devices
 from app.cli_common import (
     add_common,
     data_dir,
@@ -115,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--library", type=Path, default=None,
                       help="a library folder or one <category>.csv file")
     scan.set_defaults(handler=_cmd_scan_image)
+    cli_agent.register(agent_sub)
     agent.set_defaults(handler=lambda _args: _usage(agent))
 
     recover = sub.add_parser("recover", help="restore access with the printed recovery key")

@@ -8,6 +8,7 @@ keeps its request id; `agent run` asks again until staff approve it.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -82,7 +83,8 @@ def _saved(folder: Path, enrolled: Enrolled, device_uuid: str, hostname: str, sc
                      pki.pem(enrolled.ca_certificate).decode("ascii"),
                      pki.pem(enrolled.certificate).decode("ascii")
                      if enrolled.certificate else None,
-                     None if enrolled.certificate else enrolled.request_id)
+                     None if enrolled.certificate else enrolled.request_id,
+                     base64.b64encode(enrolled.evidence_key).decode("ascii"))
     identity.save(folder, saved)
     return saved
 

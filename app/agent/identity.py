@@ -45,6 +45,7 @@ class Identity:
     ca_certificate: str  # PEM
     certificate: str | None = None  # PEM, once approved
     request_id: str | None = None  # while waiting for approval
+    evidence_key: str = ""  # base64 of the school's X25519 public key incidents are sealed to
 
     @property
     def approved(self) -> bool:

@@ -23,6 +23,7 @@ class WindowInfo:
     title: str
     app: str
     url: str | None = None
+    frame: tuple[int, int, int, int] | None = None  # x, y, width, height on the screen
 
     @property
     def is_agent(self) -> bool:
@@ -48,14 +49,29 @@ def _x11_active() -> WindowInfo:
     display = _display()
     root = display.screen().root
     active = root.get_full_property(display.intern_atom("_NET_ACTIVE_WINDOW"), 0)
-    if active is None or not active.value or not active.value[0]:
-        return UNKNOWN
-    window = display.create_resource_object("window", active.value[0])
+    if active is not None and active.value and active.value[0]:
+        window = display.create_resource_object("window", active.value[0])
+    else:  # no EWMH window manager (a kiosk, a bare X server): the window with input focus
+        window = _named_ancestor(display.get_input_focus().focus, root)
+        if window is None:
+            return UNKNOWN
     name = window.get_full_property(display.intern_atom("_NET_WM_NAME"),
                                     display.intern_atom("UTF8_STRING"))
     title = _text(name.value) if name is not None else _text(window.get_wm_name() or "")
     wm_class = window.get_wm_class() or ("", "")
-    return WindowInfo(str(active.value[0]), title[:500], str(wm_class[-1])[:200])
+    geometry = window.get_geometry()
+    origin = window.translate_coords(root, 0, 0)
+    frame = (-int(origin.x), -int(origin.y), int(geometry.width), int(geometry.height))
+    return WindowInfo(str(window.id), title[:500], str(wm_class[-1])[:200], None, frame)
+
+
+def _named_ancestor(window: Any, root: Any) -> Any:
+    """The focused window or the nearest parent that has a name (toolkits focus a child)."""
+    while window is not None and not isinstance(window, int) and window.id != root.id:
+        if window.get_wm_name() or window.get_wm_class():
+            return window
+        window = window.query_tree().parent
+    return None
 
 
 def _display() -> Any:

@@ -13,7 +13,7 @@ Threading: a compiled `Matcher` is immutable and may be shared between threads.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -250,3 +250,9 @@ def _at_word_edges(form: Normalised, start: int, end: int) -> bool:
     left = start == 0 or not text[start - 1].isalnum() or start in form.soft
     right = end == len(text) or not text[end].isalnum() or end in form.soft
     return left and right
+
+
+def leading(matches: Sequence[PhraseMatch]) -> PhraseMatch:
+    """The match an incident leads with (its category and severity): the most severe, then the
+    longest, then the first. The agent and the demo seeder both use this one rule."""
+    return max(matches, key=lambda m: (m.severity, m.end - m.start, -m.start))

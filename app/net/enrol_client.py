@@ -49,6 +49,7 @@ class Enrolled:
     certificate: x509.Certificate | None
     ca_certificate: x509.Certificate
     ca_pin: str
+    evidence_key: bytes = b""  # the school's X25519 key devices seal to (raw, 32 bytes)
 
 
 def read_bundle(raw: bytes) -> Bundle:
@@ -166,7 +167,7 @@ def _answer(doc: Any, ca: x509.Certificate, pin: str) -> Enrolled:
     cert = doc.get("certificate")
     return Enrolled(str(doc["request_id"]), str(doc["state"]), str(doc["short_id"]),
                     x509.load_der_x509_certificate(base64.b64decode(cert)) if cert else None,
-                    ca, pin)
+                    ca, pin, base64.b64decode(doc.get("evidence_public_key", "")))
 
 
 def _b64(data: bytes) -> str:

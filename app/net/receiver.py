@@ -103,7 +103,8 @@ class Receiver:
                                     self.server_cert_der, request.remote)
         except enrolment.EnrolRefused as refusal:
             raise Refused(403, str(refusal)) from None
-        return _json(_enrol_doc(answer), status=200 if answer.certificate else 202)
+        return _json(_enrol_doc(answer, self._evidence_key),
+                     status=200 if answer.certificate else 202)
 
     async def enrol_status(self, request: web.Request) -> web.Response:
         self._take_token(f"address:{request.remote}")
@@ -114,7 +115,7 @@ class Receiver:
             answer = await self._db(enrolment.enrolment_status, self.console, request_id)
         except enrolment.EnrolRefused as refusal:
             raise Refused(404, str(refusal)) from None
-        return _json(_enrol_doc(answer))
+        return _json(_enrol_doc(answer, self._evidence_key))
 
     async def hello(self, request: web.Request) -> web.Response:
         device = await self._device(request)
@@ -305,9 +306,9 @@ def evidence_key_b64(console: Console) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-def _enrol_doc(answer: enrolment.EnrolAnswer) -> dict[str, Any]:
+def _enrol_doc(answer: enrolment.EnrolAnswer, evidence_key: str) -> dict[str, Any]:
     doc: dict[str, Any] = {"request_id": answer.request_id, "state": answer.state,
-                           "short_id": answer.short_id}
+                           "short_id": answer.short_id, "evidence_public_key": evidence_key}
     if answer.certificate is not None:
         doc["certificate"] = base64.b64encode(answer.certificate).decode("ascii")
     return doc

@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass, replace
 
 from app.detection.library import PhraseEntry
-from app.detection.matcher import Matcher, PhraseMatch
+from app.detection.matcher import Matcher, PhraseMatch, leading
 from app.domain.categories import CATEGORY_BY_KEY
 from app.services.demo.content import DemoText, make_incident_text
 from app.services.demo.palette import Palette
@@ -62,7 +62,7 @@ def detect(matcher: Matcher, text: DemoText, entry: PhraseEntry) -> DetectedText
     found = matcher.find(text.context)
     if not any(m.phrase_id == entry.id for m in found):
         return None
-    primary = max(found, key=_rank)
+    primary = leading(found)
     if primary.category != entry.category or not all(_fits(m, primary) for m in found):
         return None
     ordered = (primary, *(m for m in found if m is not primary))
@@ -79,8 +79,3 @@ def _fits(match: PhraseMatch, primary: PhraseMatch) -> bool:
 
 def _restricted(match: PhraseMatch) -> bool:
     return CATEGORY_BY_KEY[match.category].restricted_imagery
-
-
-def _rank(match: PhraseMatch) -> tuple[int, int, int]:
-    """The match an incident leads with: the most severe, then the longest, then the first."""
-    return match.severity, match.end - match.start, -match.start

@@ -1,0 +1,250 @@
+"""`agent run`: the capture sources, the recorder and the sender, until asked to stop.
+
+Three kinds of thread: the typed-text worker (fed by the keyboard listener), the screen loop
+(grab → changed? → OCR → match, every `ocr_interval_s`), and the sender (an asyncio loop that
+says hello — which also brings policy and library updates — and drains the outbox, waiting out
+an unreachable console with backoff). Each applies the console's policy as it stands, without a
+restart. `state.json` records what `agent status` reports: last sync, the console, the last
+problem, in one line each.
+
+Threading: `Agent.run(stop)` blocks until `stop` is set; call `stop.set()` from a signal handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import random
+import threading
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+
+from app.agent import identity
+from app.agent.library_sync import AgentLibrary
+from app.agent.outbox import Outbox
+from app.agent.recorder import Recorder, Seen
+from app.agent.screen import ScreenWatcher, grab_screen
+from app.agent.window import active_window
+from app.detection.ocr import OcrBackend, get_backend, tesseract_binary
+from app.domain.enums import Source
+from app.fileio import write_atomically
+from app.net import tls
+from app.net.client import SyncClient, SyncRefused
+from app.net.sender import Sender, backoff_delay
+from app.services.agent_policy import AgentPolicy, policy_from_doc
+
+log = logging.getLogger(__name__)
+_RNG = random.Random()
+AGENT_VERSION = "0.4.0"
+STATE_FILE = "state.json"
+OUTBOX_FILE = "outbox.db"
+
+
+@dataclass
+class AgentState:
+    """What `agent status` shows (no captured text, ever)."""
+
+    console: str | None = None
+    last_sync_at: str | None = None
+    last_problem: str | None = None
+    library_version: str | None = None
+    policy: dict[str, Any] | None = None
+
+
+def read_state(folder: Path) -> AgentState:
+    try:
+        doc = json.loads((folder / STATE_FILE).read_text("utf-8"))
+        return AgentState(**{k: doc.get(k) for k in AgentState.__dataclass_fields__})
+    except (OSError, ValueError, TypeError):
+        return AgentState()
+
+
+class Agent:
+    def __init__(self, folder: Path, ocr: str | None = None) -> None:
+        self.folder = folder
+        self.identity = identity.load(folder)
+        self.key = identity.load_key(folder)
+        self.outbox = Outbox(folder / OUTBOX_FILE)
+        self.library = AgentLibrary(folder)
+        self.state = read_state(folder)
+        self.policy = _policy(self.state.policy)
+        self._evidence = X25519PublicKey.from_public_bytes(
+            base64.b64decode(self.identity.evidence_key)) if self.identity.evidence_key else None
+        self.recorder = Recorder(self.identity.device_uuid, self.key, self.outbox,
+                                 self.evidence_key, lambda: self.library.version)
+        self._ocr_name = ocr or ("tesseract" if tesseract_binary() else "rapidocr")
+        self._ocr: OcrBackend | None = None
+        self.wake = threading.Event()  # set when something is recorded: send soon
+
+    # --- shared by the sources ---------------------------------------------------------------
+
+    def evidence_key(self) -> X25519PublicKey:
+        if self._evidence is None:
+            raise identity.NotEnrolledError("The school's evidence key is unknown; enrol again.")
+        return self._evidence
+
+    def ocr(self) -> OcrBackend:
+        if self._ocr is None:
+            self._ocr = get_backend(self._ocr_name)
+        return self._ocr
+
+    def record(self, seen: Seen) -> str | None:
+        if seen.window.is_agent or seen.window.app in self.policy.excluded_apps:
+            return None
+        incident = self.recorder.record(seen)
+        if incident is not None:
+            self.wake.set()
+        return incident
+
+    # --- running ---------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        threads = [threading.Thread(target=self._send_forever, args=(stop,),
+                                    name="kestrel-agent-sender", daemon=True),
+                   threading.Thread(target=self._watch_screen, args=(stop,),
+                                    name="kestrel-agent-screen", daemon=True)]
+        typed = _typed_source(self, stop)
+        for thread in threads:
+            thread.start()
+        try:
+            stop.wait()
+        finally:
+            if typed is not None:
+                typed.stop()
+            self.wake.set()
+            for thread in threads:
+                thread.join(15)
+            if self._ocr is not None and hasattr(self._ocr, "close"):
+                self._ocr.close()
+            self.outbox.close()
+
+    def _watch_screen(self, stop: threading.Event) -> None:
+        watcher: ScreenWatcher | None = None
+        while not stop.wait(self.policy.ocr_interval_s):
+            if not (self.policy.screen and in_school_hours(self.policy, datetime.now())):
+                continue
+            try:
+                image = grab_screen()
+                watcher = watcher or ScreenWatcher(self.ocr())
+                if not watcher.changed(image):
+                    continue
+                reading = watcher.read(image, self.library.matcher)
+            except Exception as exc:  # a display gone, an OCR engine missing: say, go on
+                self._problem(f"The screen could not be read: {exc}")
+                continue
+            if reading is not None and reading.matches:
+                matches = tuple(m.match for m in reading.matches)
+                self.record(Seen(Source.SCREEN, reading.text, matches, active_window(),
+                                 {i: m.boxes for i, m in enumerate(reading.matches)}, image))
+
+    def _send_forever(self, stop: threading.Event) -> None:
+        asyncio.run(self._sender(stop))
+
+    async def _sender(self, stop: threading.Event) -> None:
+        attempt = 0
+        while not stop.is_set():
+            try:
+                await self._sync_once()
+                attempt, wait = 0, float(60)
+            except SyncRefused as refusal:
+                self._problem(f"The console did not take the incidents: {refusal.reason}")
+                wait = refusal.retry_after if refusal.retry_after is not None else \
+                    backoff_delay(attempt, _RNG)
+                attempt += 1
+            except identity.NotEnrolledError as exc:
+                self._problem(str(exc))
+                wait = 60.0
+            await _wait(self.wake, stop, wait)
+
+    async def _sync_once(self) -> None:
+        current = self.identity
+        if not current.approved:
+            from app.agent.enrolling import ask_again  # only a waiting device needs it
+            current = self.identity = await ask_again(self.folder, current)
+            if not current.approved:
+                raise identity.NotEnrolledError("Waiting for approval on the console.")
+        context = tls.client_context(current.ca(), current.ca_pin,
+                                     current.device_certificate(), self.key)
+        last: SyncRefused | None = None
+        for address in current.consoles:
+            try:
+                await self._sync_with(address, context)
+                return
+            except SyncRefused as refusal:
+                if refusal.status != 0:
+                    raise
+                last = refusal
+        raise last or SyncRefused(0, "no console address")
+
+    async def _sync_with(self, address: str, context: Any) -> None:
+        async with SyncClient(f"https://{address}", context,
+                              self.identity.device_uuid) as client:
+            status = self.outbox.status()
+            reply = await client.hello(self.outbox.epoch(), AGENT_VERSION, status.depth,
+                                       status.dropped_screenshots, self.library.version)
+            self._apply(reply.policy, reply.library, reply.evidence_public_key)
+            sender = Sender(client, self.outbox, self.outbox.epoch(), AGENT_VERSION, _RNG)
+            sender.max_batch = reply.limits.max_batch
+            while self.outbox.depth():
+                await sender.send_round()
+        self.state.console, self.state.last_problem = address, self.library.problem
+        self.state.last_sync_at = datetime.now(UTC).isoformat()
+        self._save_state()
+
+    def _apply(self, policy: dict[str, Any], library: dict[str, Any] | None,
+               evidence_key: bytes) -> None:
+        self.policy = _policy(policy)
+        self.state.policy = self.policy.as_doc()
+        if library is not None:
+            self.library.update(library)
+        self.state.library_version = self.library.version
+        self._evidence = X25519PublicKey.from_public_bytes(evidence_key)
+
+    def _problem(self, line: str) -> None:
+        log.warning("%s", line)
+        self.state.last_problem = line[:300]
+        self._save_state()
+
+    def _save_state(self) -> None:
+        write_atomically(self.folder / STATE_FILE, json.dumps(asdict(self.state)).encode())
+
+
+def in_school_hours(policy: AgentPolicy, now: datetime) -> bool:
+    if policy.school_hours is None:
+        return True
+    if now.weekday() not in policy.school_days:
+        return False
+    start, end = policy.school_hours.split("-")
+    return start <= f"{now:%H:%M}" < end
+
+
+def _policy(doc: dict[str, Any] | None) -> AgentPolicy:
+    try:
+        return policy_from_doc(doc or {})
+    except Exception:  # a damaged cache: the defaults until the next hello
+        return AgentPolicy()
+
+
+def _typed_source(agent: Agent, stop: threading.Event) -> Any:
+    """The keyboard listener, where the platform has one (a desktop session)."""
+    try:
+        from app.agent.typed_source import TypedSource
+    except ImportError:  # pragma: no cover - no typed source on this platform
+        return None
+    return TypedSource.start(agent, stop)
+
+
+async def _wait(wake: threading.Event, stop: threading.Event, seconds: float) -> None:
+    """Sleep up to `seconds`, waking early when an incident is recorded or on stop (a quarter
+    second's granularity: a typed incident reaches the console promptly, idle costs nothing)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not (stop.is_set() or wake.is_set()) and loop.time() < deadline:
+        await asyncio.sleep(0.25)
+    wake.clear()
