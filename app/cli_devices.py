@@ -107,7 +107,7 @@ def _action(actions: Any, name: str, help_text: str) -> argparse.ArgumentParser:
 
 
 def _duration(text: str) -> timedelta:
-    found = _DURATION.match(text.strip())
+    found = _DURATION.fullmatch(text.strip())
     if not found:
         raise argparse.ArgumentTypeError("use a number and m, h or d, such as 14d")
     unit = {"m": "minutes", "h": "hours", "d": "days"}[found.group(2)]

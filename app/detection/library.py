@@ -143,7 +143,7 @@ def _spreadsheet_safe(value: str) -> str:
 
 def _read_version(path: Path) -> str:
     text = _text(path).strip()
-    if not _VERSION.match(text):
+    if not _VERSION.fullmatch(text):
         raise LibraryError(path, 1, "VERSION must be one short word such as 2026.11.0")
     return text
 
@@ -172,7 +172,7 @@ def parse_entry(path: Path | str, line: int, category: str, row: list[str]) -> P
     """One entry from its eight text fields (HEADER order), validated; the one rule for files,
     imports and entries typed into the console."""
     ident, pattern, kind, severity, language, match, exceptions, note = (c.strip() for c in row)
-    if not _ID.match(ident):
+    if not _ID.fullmatch(ident):
         raise LibraryError(path, line, f"id {ident!r} must be lower-case letters, digits and -")
     if not pattern or len(pattern) > MAX_PATTERN:
         raise LibraryError(path, line, f"pattern must be 1-{MAX_PATTERN} characters")
@@ -186,7 +186,7 @@ def parse_entry(path: Path | str, line: int, category: str, row: list[str]) -> P
                                f"({exc})") from None
     if severity not in {"1", "2", "3", "4", "5"}:
         raise LibraryError(path, line, f"severity {severity!r} must be a whole number 1 to 5")
-    if not _LANGUAGE.match(language):
+    if not _LANGUAGE.fullmatch(language):
         raise LibraryError(path, line, f"language {language!r} must be a code such as en")
     if match not in MATCHES:
         raise LibraryError(path, line, f"match {match!r} must be whole or embedded")

@@ -82,7 +82,7 @@ def decode_manifest(raw: bytes) -> Manifest:
     if not 1 <= severity <= 5:
         raise ValidationError("severity must be 1 to 5")
     subject = doc.get("subject")
-    if subject is not None and not (isinstance(subject, str) and _LOGIN.match(subject)):
+    if subject is not None and not (isinstance(subject, str) and _LOGIN.fullmatch(subject)):
         raise ValidationError("subject must be a login of 1-128 printable characters")
     evidence = doc.get("evidence")
     if not isinstance(evidence, list) or len(evidence) > MAX_EVIDENCE:
@@ -142,7 +142,7 @@ def _short(value: str, name: str, limit: int) -> str:
 
 
 def _sha(value: str, name: str) -> str:
-    if not _SHA.match(value):
+    if not _SHA.fullmatch(value):
         raise ValidationError(f"{name} must be a lower-case hex SHA-256")
     return value
 

@@ -148,7 +148,7 @@ def _typed(value: Any, name: str, kind: type, check: Callable[[Any], bool], what
 
 
 def _text(value: Any, name: str, pattern: re.Pattern[str], what: str) -> str:
-    return str(_typed(value, name, str, lambda v: bool(pattern.match(v)), what))
+    return str(_typed(value, name, str, lambda v: bool(pattern.fullmatch(v)), what))
 
 
 def _uuid(value: Any, name: str) -> str:

@@ -60,7 +60,7 @@ def policy_from_doc(doc: Any) -> AgentPolicy:
     if not isinstance(interval, int) or isinstance(interval, bool) or not 1 <= interval <= 3600:
         raise ValidationError("The screen is read every 1 to 3600 seconds.")
     hours = merged["school_hours"]
-    if hours is not None and not (isinstance(hours, str) and _HOURS.match(hours)):
+    if hours is not None and not (isinstance(hours, str) and _HOURS.fullmatch(hours)):
         raise ValidationError("School hours look like 07:30-17:30.")
     days = merged["school_days"]
     if not (isinstance(days, list) and all(isinstance(d, int) and 0 <= d <= 6 for d in days)):

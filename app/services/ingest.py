@@ -230,7 +230,7 @@ def _add_new_pupils(session: Any, fresh: list[tuple[IncomingIncident, Manifest]]
 def match_rows(incident_id: int, content: IncidentContent) -> list[dict[str, Any]]:
     """The `matches` rows of an incident's opened content (the opener writes them too)."""
     return [{"incident_id": incident_id,
-             "phrase_key": span.phrase if _ENTRY_KEY.match(span.phrase) else None,
+             "phrase_key": span.phrase if _ENTRY_KEY.fullmatch(span.phrase) else None,
              "matched_text": span.text[:500], "start": span.start, "end": span.end,
              "boxes": json.dumps([list(b) for b in span.boxes])} for span in content.matches]
 

@@ -346,7 +346,7 @@ def _same_pattern(current: LayeredLibrary, category: str, pattern: str) -> Layer
 
 def _next_school_key(current: LayeredLibrary) -> str:
     numbers = [int(m.group(1)) for e in current.entries
-               if (m := SCHOOL_KEY.match(e.entry.id))]
+               if (m := SCHOOL_KEY.fullmatch(e.entry.id))]
     return f"school-{max(numbers, default=0) + 1:04d}"
 
 

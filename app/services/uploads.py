@@ -86,7 +86,7 @@ class Uploads:
                 path.unlink(missing_ok=True)
 
     def _paths(self, device_uuid: str, sha256: str) -> tuple[Path, Path]:
-        if not _SHA.match(sha256) or not _UUID.match(device_uuid):
+        if not _SHA.fullmatch(sha256) or not _UUID.fullmatch(device_uuid):
             raise UploadError("a blob is named by the SHA-256 (hex, lower case) of its bytes")
         folder = self.root / device_uuid
         return folder / f"{sha256}.blob", folder / f"{sha256}.part"

@@ -79,7 +79,7 @@ class UserSession:
 
 def validate_username(username: str) -> str:
     name = username.strip().lower()
-    if not _USERNAME.match(name):
+    if not _USERNAME.fullmatch(name):
         raise ValidationError("User names are 2–64 characters: lower-case letters, digits, "
                               "dots, dashes and underscores, starting with a letter or digit.")
     return name

@@ -234,3 +234,15 @@ def test_a_bad_signature_is_rejected_and_nothing_is_stored(install, server) -> N
 
     (result,) = run(go())
     assert result["result"] == "rejected" and "signature" in result["reason"]
+
+
+@pytest.mark.parametrize("field", ["epoch", "agent_version", "device"])
+def test_a_trailing_newline_is_not_a_valid_value(field: str) -> None:
+    """`$` in a pattern also matches before a final newline; every field is matched whole."""
+    from app.net.schemas import ProtocolError, parse_hello
+
+    device = "0193a0b4-0000-7000-8000-0000000000aa"
+    doc = _hello_doc(device)
+    doc[field] = f"{doc[field]}\n"
+    with pytest.raises(ProtocolError):
+        parse_hello(doc)
