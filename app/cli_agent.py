@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import logging
+import shutil
 import signal
 import threading
 from pathlib import Path
@@ -19,6 +20,8 @@ import platformdirs
 
 from app.cli_common import add_common
 from app.errors import ValidationError
+
+LOW_DISK_BYTES = 2 * 1024 * 1024  # less than this free and an incident may not fit
 
 
 def register(agent_sub: Any) -> None:
@@ -100,13 +103,15 @@ def _cmd_status(args: argparse.Namespace) -> int:
     state = read_state(folder)
     with Outbox(folder / OUTBOX_FILE) as outbox:
         box = outbox.status()
-    doc = {"enrolled": bool(me and me.approved), "waiting_for_approval": bool(
+    problems = [p for p in (problem, box.problem, _disk_problem(folder),
+                            *state.problem_lines()) if p]
+    doc: dict[str, Any] = {"enrolled": bool(me and me.approved), "waiting_for_approval": bool(
         me and not me.approved), "device": me.hostname if me else None,
         "console": state.console or (me.consoles[0] if me and me.consoles else None),
         "last_sync_at": state.last_sync_at, "library_version": state.library_version,
         "outbox_depth": box.depth, "set_aside": box.set_aside,
         "screenshots_dropped": box.dropped_screenshots,
-        "problem": problem or box.problem or state.last_problem}
+        "problem": problems[0] if problems else None, "problems": problems}
     if args.json:
         print(json.dumps(doc))
         return 0
@@ -116,6 +121,18 @@ def _cmd_status(args: argparse.Namespace) -> int:
     print(f"Last sync:    {doc['last_sync_at'] or 'never'}")
     print(f"Outbox:       {doc['outbox_depth']} waiting, {doc['set_aside']} set aside, "
           f"{doc['screenshots_dropped']} screenshots dropped")
-    if doc["problem"]:
-        print(f"Problem:      {doc['problem']}")
+    for line in doc["problems"]:
+        print(f"Problem:      {line}")
     return 0
+
+
+def _disk_problem(folder: Path) -> str | None:
+    """A full disk is said here, from the disk itself: the agent cannot write it down."""
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    if free >= LOW_DISK_BYTES:
+        return None
+    return (f"The disk holding {folder} is full ({free // 1024} KiB free): new incidents "
+            "cannot be kept until space is freed.")

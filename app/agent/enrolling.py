@@ -8,9 +8,12 @@ keeps its request id; `agent run` asks again until staff approve it.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.agent import identity
 from app.agent.identity import Identity
@@ -31,23 +34,25 @@ async def enrol_from_bundle(folder: Path, bundle_file: Path) -> Identity:
         raise SyncRefused(0, f"the bundle {bundle_file} cannot be read ({exc.strerror})"
                           ) from None
     bundle = enrol_client.read_bundle(raw)
-    addresses = console_addresses(bundle.consoles, _discover(lambda d: d == bundle.ca_pin[:16]))
-    device_uuid, hostname, key = identity.new_device(folder)
+    addresses = console_addresses(bundle.consoles, await asyncio.to_thread(
+        _discover, lambda d: d == bundle.ca_pin[:16]))
+    device_uuid, hostname, key = identity.new_device()
     enrolled = await _first_reachable(addresses, lambda address: enrol_client.enrol_with_bundle(
         bundle, address, key, device_uuid, hostname))
-    return _saved(folder, enrolled, device_uuid, hostname, bundle.school, addresses)
+    return _saved(folder, enrolled, device_uuid, hostname, bundle.school, addresses, key)
 
 
 async def enrol_with_code(folder: Path, code: str, console: str | None) -> Identity:
     prefix, _code_id, _secret = split_code(code)
-    found = _discover(lambda digits: len(digits) == 16 and pin_prefix(digits) == prefix)
+    found = await asyncio.to_thread(
+        _discover, lambda digits: len(digits) == 16 and pin_prefix(digits) == prefix)
     addresses = console_addresses([console] if console else [], found)
     if not addresses:
         raise SyncRefused(0, "no console found: give its address with --console HOST:PORT")
-    device_uuid, hostname, key = identity.new_device(folder)
+    device_uuid, hostname, key = identity.new_device()
     enrolled = await _first_reachable(addresses, lambda address: enrol_client.enrol_with_code(
         code, address, key, device_uuid, hostname))
-    return _saved(folder, enrolled, device_uuid, hostname, "", addresses)
+    return _saved(folder, enrolled, device_uuid, hostname, "", addresses, key)
 
 
 async def ask_again(folder: Path, current: Identity) -> Identity:
@@ -78,14 +83,14 @@ async def _first_reachable(addresses: list[str],
 
 
 def _saved(folder: Path, enrolled: Enrolled, device_uuid: str, hostname: str, school: str,
-           addresses: list[str]) -> Identity:
+           addresses: list[str], key: Ed25519PrivateKey) -> Identity:
     saved = Identity(device_uuid, hostname, school, tuple(addresses), enrolled.ca_pin,
                      pki.pem(enrolled.ca_certificate).decode("ascii"),
                      pki.pem(enrolled.certificate).decode("ascii")
                      if enrolled.certificate else None,
                      None if enrolled.certificate else enrolled.request_id,
                      base64.b64encode(enrolled.evidence_key).decode("ascii"))
-    identity.save(folder, saved)
+    identity.save(folder, saved, key)
     return saved
 
 

@@ -60,14 +60,11 @@ class Identity:
         return x509.load_pem_x509_certificate(self.certificate.encode())
 
 
-def new_device(folder: Path) -> tuple[str, str, Ed25519PrivateKey]:
-    """A fresh device id, this computer's name and a new key (written owner-only)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    key = Ed25519PrivateKey.generate()
-    write_atomically(folder / KEY_FILE, key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
-    return str(uuid.uuid4()), socket.gethostname()[:255] or "device", key
+def new_device() -> tuple[str, str, Ed25519PrivateKey]:
+    """A fresh device id, this computer's name and a new key — in memory only, so a failed
+    enrolment leaves a working one untouched (`save` writes them once the console agreed)."""
+    return str(uuid.uuid4()), socket.gethostname()[:255] or "device", \
+        Ed25519PrivateKey.generate()
 
 
 def load_key(folder: Path) -> Ed25519PrivateKey:
@@ -84,7 +81,13 @@ def load_key(folder: Path) -> Ed25519PrivateKey:
     return key
 
 
-def save(folder: Path, identity: Identity) -> None:
+def save(folder: Path, identity: Identity, key: Ed25519PrivateKey | None = None) -> None:
+    """Write the identity (and, at enrolment, its new key first: owner-only)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if key is not None:
+        write_atomically(folder / KEY_FILE, key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
     doc = {"format": FORMAT, **asdict(identity), "consoles": list(identity.consoles)}
     write_atomically(folder / IDENTITY_FILE, json.dumps(doc, indent=2).encode())
 

@@ -52,9 +52,16 @@ class AgentState:
 
     console: str | None = None
     last_sync_at: str | None = None
-    last_problem: str | None = None
+    problems: dict[str, str] | None = None  # area (sync, screen, outbox, library) → one line
     library_version: str | None = None
     policy: dict[str, Any] | None = None
+
+    def problem_lines(self) -> list[str]:
+        """Most consequential first: not sending, then not keeping, then not seeing."""
+        order = ("sync", "outbox", "library", "screen")
+        found = self.problems or {}
+        return [found[a] for a in order if a in found] + \
+            [line for area, line in sorted(found.items()) if area not in order]
 
 
 def read_state(folder: Path) -> AgentState:
@@ -95,9 +102,16 @@ class Agent:
         return self._ocr
 
     def record(self, seen: Seen) -> str | None:
+        """Record a capture; a full disk or a broken outbox is reported, never raised into a
+        capture source (what the outbox already holds stays)."""
         if seen.window.is_agent or seen.window.app in self.policy.excluded_apps:
             return None
-        incident = self.recorder.record(seen)
+        try:
+            incident = self.recorder.record(seen)
+        except Exception as exc:
+            self._problem("outbox", f"An incident could not be kept: {exc}")
+            return None
+        self._solved("outbox")
         if incident is not None:
             self.wake.set()
         return incident
@@ -132,12 +146,14 @@ class Agent:
             try:
                 image = grab_screen()
                 watcher = watcher or ScreenWatcher(self.ocr())
-                if not watcher.changed(image):
+                region = watcher.changed(image)
+                if region is None:
                     continue
-                reading = watcher.read(image, self.library.matcher)
+                reading = watcher.read(image, self.library.matcher, region)
             except Exception as exc:  # a display gone, an OCR engine missing: say, go on
-                self._problem(f"The screen could not be read: {exc}")
+                self._problem("screen", f"The screen could not be read: {exc}")
                 continue
+            self._solved("screen")
             if reading is not None and reading.matches:
                 matches = tuple(m.match for m in reading.matches)
                 self.record(Seen(Source.SCREEN, reading.text, matches, active_window(),
@@ -153,13 +169,19 @@ class Agent:
                 await self._sync_once()
                 attempt, wait = 0, float(60)
             except SyncRefused as refusal:
-                self._problem(f"The console did not take the incidents: {refusal.reason}")
+                self._problem("sync", f"The console did not take the incidents: "
+                                      f"{refusal.reason}")
                 wait = refusal.retry_after if refusal.retry_after is not None else \
                     backoff_delay(attempt, _RNG)
                 attempt += 1
             except identity.NotEnrolledError as exc:
-                self._problem(str(exc))
+                self._problem("sync", str(exc))
                 wait = 60.0
+            except Exception as exc:  # a damaged key or certificate: say so, keep trying
+                log.exception("sync failed")
+                self._problem("sync", f"Syncing failed: {type(exc).__name__}: {exc}")
+                wait = backoff_delay(attempt, _RNG)
+                attempt += 1
             await _wait(self.wake, stop, wait)
 
     async def _sync_once(self) -> None:
@@ -193,9 +215,13 @@ class Agent:
             sender.max_batch = reply.limits.max_batch
             while self.outbox.depth():
                 await sender.send_round()
-        self.state.console, self.state.last_problem = address, self.library.problem
+        self.state.console = address
         self.state.last_sync_at = datetime.now(UTC).isoformat()
-        self._save_state()
+        self._solved("sync")
+        if self.library.problem:
+            self._problem("library", self.library.problem)
+        else:
+            self._solved("library")
 
     def _apply(self, policy: dict[str, Any], library: dict[str, Any] | None,
                evidence_key: bytes) -> None:
@@ -206,13 +232,22 @@ class Agent:
         self.state.library_version = self.library.version
         self._evidence = X25519PublicKey.from_public_bytes(evidence_key)
 
-    def _problem(self, line: str) -> None:
+    def _problem(self, area: str, line: str) -> None:
         log.warning("%s", line)
-        self.state.last_problem = line[:300]
+        self.state.problems = {**(self.state.problems or {}), area: line[:300]}
+        self._save_state()
+
+    def _solved(self, area: str) -> None:
+        if area in (self.state.problems or {}):
+            self.state.problems = {k: v for k, v in (self.state.problems or {}).items()
+                                   if k != area}
         self._save_state()
 
     def _save_state(self) -> None:
-        write_atomically(self.folder / STATE_FILE, json.dumps(asdict(self.state)).encode())
+        try:
+            write_atomically(self.folder / STATE_FILE, json.dumps(asdict(self.state)).encode())
+        except Exception:  # a full disk must not stop capturing or sending
+            log.warning("agent state not saved", exc_info=True)
 
 
 def in_school_hours(policy: AgentPolicy, now: datetime) -> bool:

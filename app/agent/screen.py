@@ -1,10 +1,13 @@
 """Screen text: grab the screen when it has changed enough, read it, find library phrases, and
 say where on the screenshot each match is.
 
-The grab (mss) is cheap; OCR is not (0.5–2 s a screen). So each grab is first reduced to a
-64×36 grey thumbnail and compared with the last one read: only a screen whose thumbnail moved
-by more than a small mean difference is read. A screen the OCR cannot read (blank, an error in
-the engine) is skipped and counted, never fatal.
+The grab (mss) is cheap; OCR is not (0.5–1 s a full screen). So each grab is reduced to a
+320×180 grey thumbnail and compared with the previous grab: where enough thumbnail pixels
+changed, only that band of the screen (full width, with a margin above and below, so a phrase on
+a line that only partly changed is still read whole) is OCR'd. A new chat message costs a strip,
+not a screen. (A mean difference over a coarse thumbnail missed new text in a chat that kept its
+layout.) A screen the OCR cannot read (an error in the engine) is skipped and counted, never
+fatal.
 
 Threading: `ScreenWatcher.check` blocks (OCR); the agent calls it from its screen thread.
 """
@@ -24,8 +27,11 @@ from app.domain.geometry import Box
 from app.errors import KestrelError
 
 log = logging.getLogger(__name__)
-THUMB = (64, 36)
-CHANGE_THRESHOLD = 2.0  # mean absolute grey difference (0–255) that counts as "changed"
+THUMB = (320, 180)
+PIXEL_CHANGED = 12  # grey levels (0–255) a thumbnail pixel must move to count
+PIXELS_FOR_CHANGE = 6  # changed thumbnail pixels that make a screen worth reading
+MARGIN = 0.06  # of the screen height, above and below the changed band
+FULL_READ = 0.6  # a band taller than this share of the screen: read the whole screen
 
 
 @dataclass(frozen=True)
@@ -61,22 +67,39 @@ class ScreenWatcher:
         self._last: np.ndarray | None = None
         self.unreadable = 0
 
-    def changed(self, image: Image.Image) -> bool:
+    def changed(self, image: Image.Image) -> Box | None:
+        """The part of `image` worth reading (a full-width band, in screen pixels), or None
+        when it has not changed since the previous grab. The first grab is read whole."""
         thumb = thumbnail(image)
-        if self._last is not None and float(np.abs(thumb - self._last).mean()) \
-                < CHANGE_THRESHOLD:
-            return False
-        self._last = thumb
-        return True
+        last, self._last = self._last, thumb
+        if last is None:
+            return Box(0, 0, image.width, image.height)
+        moved = np.abs(thumb - last) > PIXEL_CHANGED
+        if int(moved.sum()) < PIXELS_FOR_CHANGE:
+            return None
+        rows = np.flatnonzero(moved.any(axis=1))
+        scale = image.height / THUMB[1]
+        margin = MARGIN * image.height
+        top = max(0, int(rows[0] * scale - margin))
+        bottom = min(image.height, int((rows[-1] + 1) * scale + margin))
+        if bottom - top > FULL_READ * image.height:
+            return Box(0, 0, image.width, image.height)
+        return Box(0, top, image.width, bottom - top)
 
-    def read(self, image: Image.Image, matcher: Matcher) -> ScreenReading | None:
-        """OCR `image` and match it; None (counted) when the OCR cannot read it."""
+    def read(self, image: Image.Image, matcher: Matcher,
+             region: Box | None = None) -> ScreenReading | None:
+        """OCR `region` of `image` (default: all of it) and match it; boxes are in `image`'s
+        pixels. None (counted) when the OCR cannot read it."""
+        region = region or Box(0, 0, image.width, image.height)
+        crop = image.crop((region.x, region.y, region.x + region.w, region.y + region.h))
         try:
-            ocr_text = layout_text(self.backend.read(image))
+            ocr_text = layout_text(self.backend.read(crop))
         except KestrelError as exc:
             self.unreadable += 1
             log.warning("a screen could not be read: %s", exc)
             return None
-        found = tuple(ScreenMatch(m, boxes_for_span(ocr_text, m.start, m.end))
-                      for m in matcher.find(ocr_text.text))
+        found = tuple(
+            ScreenMatch(m, tuple(Box(b.x + region.x, b.y + region.y, b.w, b.h)
+                                 for b in boxes_for_span(ocr_text, m.start, m.end)))
+            for m in matcher.find(ocr_text.text))
         return ScreenReading(image, ocr_text.text, found)

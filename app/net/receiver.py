@@ -19,7 +19,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -39,6 +39,8 @@ from app.services.uploads import UploadError, Uploads
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 HEARTBEAT_FLUSH_S = 1.0
+READERS = 4
+EXTRAS_TTL_S = 5.0  # a library or policy change reaches devices within a hello or two
 _SHA_CHARS = frozenset("0123456789abcdef")
 
 
@@ -70,6 +72,11 @@ class Receiver:
         self._in_flight = 0
         self._beats: list[Heartbeat] = []
         self._upload_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        # Reads that need not queue behind the one writer (WAL lets them run beside it):
+        # who a certificate belongs to, and what hello hands out.
+        self._readers = ThreadPoolExecutor(max_workers=READERS,
+                                           thread_name_prefix="kestrel-receiver-read")
+        self._extras: tuple[float, str | None, dict[str, Any]] | None = None
         self._evidence_key = evidence_key_b64(console)
         self._ca_pem = pki.pem(devices.ca_certificate(console))
         self.server_cert_der = b""  # set by the server once it has made its certificate
@@ -127,7 +134,7 @@ class Receiver:
         self._beats.append(Heartbeat(device.id, now, hello.agent_version, skew,
                                      hello.outbox_depth, hello.screenshots_dropped,
                                      request.remote))
-        extras = await self._db(agent_policy.hello_extras, self.console, hello.library_version)
+        extras = await self._hello_extras(hello.library_version)
         return _json({"time": now.isoformat(), "limits": self.limits.for_devices(),
                       "evidence_public_key": self._evidence_key, "commands": [], **extras})
 
@@ -137,8 +144,13 @@ class Receiver:
             batch = parse_batch(load_json(await self._body(request, self.limits.max_json_bytes)),
                                 self.limits.max_batch)
             items = [(i.manifest, i.signature, i.content) for i in batch.items]
-            results = await self._db(ingest.ingest_from_device, self.console, device, items,
-                                     self.uploads)
+            # Checks and evidence files off the DB thread (fsyncs in parallel across devices);
+            # the one writer does only SQL; staged copies go once the rows have committed.
+            prepared = await self._run_blocking(lambda: ingest.prepare_from_device(
+                self.console, device, items, self.uploads))
+            results = await self._db(ingest.store_from_device, self.console, device, prepared)
+            await self._run_blocking(lambda: ingest.discard_staged(self.uploads, device,
+                                                                   prepared, results))
         stored = sum(1 for r in results if r.result == ingest.STORED)
         if stored and self.on_stored is not None:
             self.on_stored(stored)
@@ -174,7 +186,8 @@ class Receiver:
 
     async def _receive_blob(self, request: web.Request, device: DeviceRef, sha: str,
                             offset: int, length: int) -> tuple[bool, int]:
-        writer = self.uploads.open_part(device.uuid, sha, offset, length)
+        writer = await self._run_blocking(
+            lambda: self.uploads.open_part(device.uuid, sha, offset, length))
         try:
             async with asyncio.timeout(self.limits.request_timeout_s):
                 async for chunk in request.content.iter_chunked(1 << 16):
@@ -201,7 +214,8 @@ class Receiver:
         fingerprint = pki.fingerprint(cert)
         if budgeted:
             self._take_token(fingerprint)
-        device = await self._db(devices.active_device, self.console, fingerprint)
+        device = await asyncio.get_running_loop().run_in_executor(
+            self._readers, devices.active_device, self.console, fingerprint)
         if device is None:
             raise Refused(403, "this device is not enrolled, or its enrolment was revoked")
         return device
@@ -234,6 +248,23 @@ class Receiver:
                 if len(body) > limit:  # counted: a streamed body has no Content-Length
                     raise Refused(413, f"the body is larger than {limit} bytes")
         return bytes(body)
+
+    async def _hello_extras(self, device_library: str | None) -> dict[str, Any]:
+        """Policy and library for hello, read at most every EXTRAS_TTL_S (a 3,000-device
+        minute must not re-read the library edits 3,000 times); the library document is sent
+        only to a device whose version differs."""
+        now = time.monotonic()
+        if self._extras is None or now - self._extras[0] > EXTRAS_TTL_S:
+            full = await asyncio.get_running_loop().run_in_executor(
+                self._readers, agent_policy.hello_extras, self.console, None)
+            self._extras = (now, str(full["library_version"]), full)
+        _at, version, full = self._extras
+        if device_library == version:
+            return {k: v for k, v in full.items() if k != "library"}
+        return full
+
+    def close(self) -> None:
+        self._readers.shutdown(wait=True, cancel_futures=True)
 
     async def _db(self, fn: Callable[..., T], *args: Any) -> T:
         future: Future[T] = self.executor.submit(fn, *args)

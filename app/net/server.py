@@ -90,6 +90,7 @@ class ReceiverServer:
             await self._stopped.wait()
         finally:
             await runner.cleanup()
+            self.receiver.close()
 
     def _tls(self) -> ssl.SSLContext:
         ca_cert = devices.ca_certificate(self.console)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from app.errors import IntegrityError, NotFoundError
@@ -64,6 +65,34 @@ class EvidenceStore:
         fsync_folder(target.parent)  # the new name survives a power cut, not just the bytes
         return sha
 
+    def adopt_all(self, staged: list[tuple[Path, str]]) -> set[str]:
+        """Take in finished uploads (path, sha256): each is hashed again and fsynced (in
+        parallel, so the disk groups the flushes), linked under its name, and each folder that
+        gained a name is fsynced once. Returns the hashes whose file did not match (removed:
+        the device uploads it again)."""
+        checked = list(_POOL.map(lambda item: _durable_if_intact(*item), staged))
+        bad = {sha for (path, sha), ok in zip(staged, checked, strict=True) if not ok}
+        folders = {self.adopt(path, sha) for path, sha in staged if sha not in bad}
+        list(_POOL.map(fsync_folder, folders))
+        return bad
+
+    def adopt(self, staged: Path, sha256: str) -> Path:
+        """Take in a staged upload that was already hash-checked and fsynced under its name
+        (app.services.uploads): a hard link, not a second copy and a second fsync. Returns
+        the folder whose new entry the caller makes durable (`fsync_folder`, once per folder
+        per batch). Across filesystems it falls back to `put`."""
+        target = self.path_for(sha256)
+        if target.exists():
+            return target.parent
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(staged, target)
+        except FileExistsError:
+            pass
+        except OSError:
+            self.put(staged.read_bytes())
+        return target.parent
+
     def get(self, sha256: str) -> bytes:
         """Read a sealed file and check it still hashes to its name."""
         try:
@@ -94,3 +123,19 @@ def fsync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="kestrel-evidence")
+
+
+def _durable_if_intact(path: Path, sha256: str) -> bool:
+    """Whether `path` still hashes to `sha256`; if so it is fsynced, else removed."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+        if digest.hexdigest() == sha256:
+            os.fsync(handle.fileno())
+            return True
+    path.unlink(missing_ok=True)
+    return False

@@ -52,6 +52,7 @@ class IncomingIncident:
     blobs: tuple[bytes, ...] = ()
     opened: IncidentContent | None = None
     status: IncidentStatus = IncidentStatus.NEW
+    evidence_stored: bool = False  # already in the evidence store (LAN uploads), not in blobs
 
 
 @dataclass(frozen=True)
@@ -118,51 +119,75 @@ def store_prepared(console: Console, actor: Actor, prepared: Sequence[Prepared |
 def ingest_from_device(console: Console, device: DeviceRef,
                        items: Sequence[tuple[bytes, bytes, bytes]],
                        uploads: Uploads) -> list[ItemResult]:
-    """A batch from the LAN: (manifest, signature, sealed content) per item, the evidence files
-    already uploaded. A manifest must name the device that sent it; an item whose evidence has
-    not arrived is rejected with a reason the device acts on (upload, then send again). Staged
-    uploads of stored and duplicate items are removed once the batch has committed."""
+    """A batch from the LAN, all three stages in one call (the receiver runs them apart so the
+    single DB thread does only SQL)."""
+    prepared = prepare_from_device(console, device, items, uploads)
+    results = store_from_device(console, device, prepared)
+    discard_staged(uploads, device, prepared, results)
+    return results
+
+
+def prepare_from_device(console: Console, device: DeviceRef,
+                        items: Sequence[tuple[bytes, bytes, bytes]],
+                        uploads: Uploads) -> list[Prepared | ItemResult]:
+    """Every check that needs no database, and the evidence moved into the store.
+
+    A manifest must name the device that sent it; an item whose evidence has not arrived is
+    rejected with a reason the device acts on (upload, then send again). Evidence is linked
+    from the staged upload into the evidence store and made durable *before* the rows commit:
+    files are write-once and named by hash, so one whose rows never commit is simply found
+    there when the device sends the incident again. No database; any thread."""
     keys = {device.uuid: device.signing_key}
-    prepared: list[Prepared | ItemResult] = []
+    checked: list[Prepared | ItemResult] = []
     for manifest, signature, content in items:
         try:
             named = decode_manifest(manifest)
         except ValidationError as exc:
-            prepared.append(ItemResult(None, REJECTED, str(exc)))
+            checked.append(ItemResult(None, REJECTED, str(exc)))
             continue
         if named.device != device.uuid:
-            prepared.append(ItemResult(named.uuid, REJECTED, "the manifest names another device"))
+            checked.append(ItemResult(named.uuid, REJECTED, "the manifest names another device"))
             continue
-        blobs, missing = _uploaded(console, uploads, device.uuid, named)
-        if missing:
-            prepared.append(ItemResult(named.uuid, REJECTED,
-                                       f"{MISSING_EVIDENCE} {missing}: upload it first"))
-            continue
-        prepared.append(prepare(IncomingIncident(manifest, signature, content, blobs), keys))
-    with console.reading() as session:
+        checked.append(prepare(IncomingIncident(manifest, signature, content,
+                                                evidence_stored=True), keys))
+    staged = {ref.sha256: path for entry in checked if isinstance(entry, Prepared)
+              for ref in entry.manifest.evidence
+              if (path := uploads.ready_path(device.uuid, ref.sha256)) is not None}
+    bad = console.evidence.adopt_all([(path, sha) for sha, path in staged.items()])
+    return [_with_evidence(console, entry, bad) for entry in checked]
+
+
+def _with_evidence(console: Console, entry: Prepared | ItemResult,
+                   bad: set[str]) -> Prepared | ItemResult:
+    """The entry, or a rejection naming the first evidence file not (intact) in the store."""
+    if isinstance(entry, ItemResult):
+        return entry
+    for ref in entry.manifest.evidence:
+        if ref.sha256 in bad or not console.evidence.path_for(ref.sha256).exists():
+            return ItemResult(entry.manifest.uuid, REJECTED,
+                              f"{MISSING_EVIDENCE} {ref.sha256}: upload it first")
+    return entry
+
+
+def store_from_device(console: Console, device: DeviceRef,
+                      prepared: Sequence[Prepared | ItemResult]) -> list[ItemResult]:
+    """The rows, audit event and commit: the DB executor's part."""
+    logins = sorted({e.manifest.subject for e in prepared
+                     if isinstance(e, Prepared) and e.manifest.subject})
+    with console.reading() as session:  # only this batch's pupils, not the whole school's
         refs = Refs({device.uuid: (device.id, device.signing_key)},
-                    reference_repo.category_ids(session), reference_repo.subject_ids(session))
-    results = store_prepared(console, Actor(name=f"device:{device.uuid}"), prepared, refs)
+                    reference_repo.category_ids(session),
+                    reference_repo.subject_ids(session, logins))
+    return store_prepared(console, Actor(name=f"device:{device.uuid}"), prepared, refs)
+
+
+def discard_staged(uploads: Uploads, device: DeviceRef, prepared: Sequence[Prepared | ItemResult],
+                   results: Sequence[ItemResult]) -> None:
+    """Remove the staged uploads of stored and duplicate items, once they have committed."""
     done = {r.uuid for r in results if r.result in (STORED, DUPLICATE)}
     uploads.discard(device.uuid, [ref.sha256 for entry in prepared if isinstance(entry, Prepared)
                                   and entry.manifest.uuid in done
                                   for ref in entry.manifest.evidence])
-    return results
-
-
-def _uploaded(console: Console, uploads: Uploads, device_uuid: str,
-              manifest: Manifest) -> tuple[tuple[bytes, ...], str | None]:
-    """The evidence files a manifest names: staged uploads, or (for a re-sent incident) files
-    already in the evidence store. The second value names the first one missing."""
-    blobs = []
-    for ref in manifest.evidence:
-        blob = uploads.read_ready(device_uuid, ref.sha256)
-        if blob is None and console.evidence.path_for(ref.sha256).exists():
-            blob = console.evidence.get(ref.sha256)
-        if blob is None:
-            return (), ref.sha256
-        blobs.append(blob)
-    return tuple(blobs), None
 
 
 _KEY_CACHE: dict[bytes, Ed25519PublicKey] = {}
@@ -189,7 +214,8 @@ def _check(item: IncomingIncident, device_keys: dict[str, bytes]) -> Manifest:
     if hashlib.sha256(item.sealed_content).hexdigest() != manifest.content_sha256:
         raise ValidationError("sealed content does not match content_sha256")
     named = sorted(e.sha256 for e in manifest.evidence)
-    if sorted(hashlib.sha256(b).hexdigest() for b in item.blobs) != named:
+    if not item.evidence_stored and \
+            sorted(hashlib.sha256(b).hexdigest() for b in item.blobs) != named:
         raise ValidationError("evidence files do not match the manifest")
     return manifest
 

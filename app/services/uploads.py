@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.errors import ValidationError
-from app.services.evidence_store import fsync_folder
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _UUID = re.compile(r"^[0-9a-f-]{36}$")
@@ -73,12 +72,10 @@ class Uploads:
         part.parent.mkdir(parents=True, exist_ok=True)
         return PartWriter(part, done, sha256, offset, length)
 
-    def read_ready(self, device_uuid: str, sha256: str) -> bytes | None:
+    def ready_path(self, device_uuid: str, sha256: str) -> Path | None:
+        """The finished, hash-checked upload of `sha256`, if there is one."""
         done, _ = self._paths(device_uuid, sha256)
-        try:
-            return done.read_bytes()
-        except FileNotFoundError:
-            return None
+        return done if done.exists() else None
 
     def discard(self, device_uuid: str, sha256s: list[str]) -> None:
         for sha in sha256s:
@@ -116,9 +113,13 @@ class PartWriter:
         self.position += len(chunk)
 
     def finish(self) -> bool:
-        """Flush what arrived; when complete, check the hash and make the file ready."""
+        """Close what arrived; when complete, check the hash and make the file ready.
+
+        Not fsynced here: a staged file is made durable (and hashed again) when the batch that
+        names it is stored (EvidenceStore.adopt_all), many files at once — one fsync per upload
+        would cap a device at the disk's serial fsync rate. A staged file lost in a power cut
+        is simply uploaded again: HEAD tells the device what the console holds."""
         self._file.flush()
-        os.fsync(self._file.fileno())
         self._file.close()
         if self.position < self.length:
             return False
@@ -131,7 +132,6 @@ class PartWriter:
             raise UploadError("the uploaded bytes do not hash to the name; upload again",
                               status=422)
         os.replace(self._part, self._done)
-        fsync_folder(self._done.parent)
         return True
 
     def abort(self) -> None:

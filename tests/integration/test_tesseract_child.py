@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -212,3 +213,28 @@ def test_missing_english_data_is_the_same_sentence_as_through_the_cli(
         assert str(through_cli.value) == str(raised.value)
     finally:
         ocr.close()
+
+
+def test_two_threads_sharing_one_engine_each_get_their_own_words(
+        backend: TesseractBackend) -> None:
+    """The agent's screen loop and typed worker share one engine: answers must not cross."""
+    texts = ("meet me after school", "bring your blue folder")
+    images = []
+    for text in texts:
+        image = Image.new("RGB", (420, 60), "white")
+        ImageDraw.Draw(image).text((12, 18), text, fill="black",
+                                   font=ImageFont.load_default(size=20))
+        images.append(image)
+    results: dict[int, list[list[str]]] = {0: [], 1: []}
+
+    def read_many(which: int) -> None:
+        for _ in range(8):
+            results[which].append(words(backend, images[which]))
+
+    threads = [threading.Thread(target=read_many, args=(n,)) for n in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    for which, text in enumerate(texts):
+        assert results[which] == [text.split()] * 8

@@ -3,6 +3,8 @@ version — checked and compiled on the device before it is used, the old one ke
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from app.agent.library_sync import AgentLibrary, library_from_doc
@@ -30,6 +32,7 @@ def test_a_device_gets_the_library_in_force_and_matches_like_the_console(install
     dsl = users.login(install, "dsl", DSL_PASSWORD)
     library.add_phrase(install, dsl, PhraseDraft("violence", "behind the sports hall bins"))
     reply = _hello(device)
+    assert "school-0001" in {e[0] for e in reply.library["entries"]}
     agent = AgentLibrary(tmp_path)
     assert agent.update(reply.library) and agent.version == reply.library_version
     sentence = "meet me behind the sports hall bins, you should kill yourself"
@@ -62,7 +65,12 @@ def test_the_policy_reaches_devices_and_nonsense_is_refused(install, server) -> 
     agent_policy.set_policy(install, dsl, AgentPolicy(screen=False, ocr_interval_s=10,
                                                       school_hours="07:30-17:30",
                                                       excluded_apps=("zoom",)))
-    got = agent_policy.policy_from_doc(_hello(device).policy)
+    deadline = time.monotonic() + 10  # the receiver re-reads policy every few seconds
+    while True:
+        got = agent_policy.policy_from_doc(_hello(device).policy)
+        if got.screen is False or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert (got.screen, got.ocr_interval_s, got.school_hours, got.excluded_apps) == (
         False, 10, "07:30-17:30", ("zoom",))
     with pytest.raises(ValidationError, match="07:30-17:30"):

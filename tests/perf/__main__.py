@@ -12,7 +12,15 @@ import json
 import sys
 from collections.abc import Callable
 
-from tests.perf import bench_detection, bench_list, bench_ocr, bench_seed
+from tests.perf import (
+    bench_agent,
+    bench_detection,
+    bench_list,
+    bench_ocr,
+    bench_seed,
+    bench_sync,
+    fuzz_schemas,
+)
 from tests.perf.common import Figure
 
 BENCHMARKS: dict[str, Callable[[str], list[Figure]]] = {
@@ -20,6 +28,9 @@ BENCHMARKS: dict[str, Callable[[str], list[Figure]]] = {
     "list": bench_list.run,
     "detection": bench_detection.run,
     "ocr": bench_ocr.run,
+    "sync": bench_sync.run,
+    "fuzz": fuzz_schemas.run,
+    "agent": bench_agent.run,
 }
 
 

@@ -20,6 +20,7 @@ child).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
@@ -71,30 +72,46 @@ class EngineProcess:
 
 class EngineOwner:
     """Owns at most one `EngineProcess`, started on the first request and discarded on any
-    failure. Subclasses say how to start it (`_start_child`)."""
+    failure. Subclasses say how to start it (`_start_child`).
+
+    Thread-safe: one request at a time goes down the pipe (the agent's screen loop and typed
+    worker share one engine; interleaved requests would get each other's answers)."""
 
     _child: EngineProcess | None = None
+    _lock_guard = threading.Lock()
+    _lock: threading.Lock | None = None
 
     def _start_child(self) -> EngineProcess:
         raise NotImplementedError
 
     def _ask(self, request: Any) -> Any:
-        if self._child is None:
-            self._child = self._start_child()
-        try:
-            return self._child.read(request)
-        except BaseException:
-            # A child that failed once is not trusted with the next screen, and a read cut
-            # short (Ctrl-C, a signal) leaves this screen's answer, or half of its pixels, in
-            # the pipe: the next read would get the wrong screen's words.
-            self.close()
-            raise
+        with self._serialised():
+            if self._child is None:
+                self._child = self._start_child()
+            try:
+                return self._child.read(request)
+            except BaseException:
+                # A child that failed once is not trusted with the next screen, and a read cut
+                # short (Ctrl-C, a signal) leaves this screen's answer, or half of its pixels,
+                # in the pipe: the next read would get the wrong screen's words.
+                self._stop_child()
+                raise
 
     def close(self) -> None:
         """End the child process and free its memory; the next read starts a new one."""
+        with self._serialised():
+            self._stop_child()
+
+    def _stop_child(self) -> None:
         if self._child is not None:
             self._child.stop()
             self._child = None
+
+    def _serialised(self) -> threading.Lock:
+        with EngineOwner._lock_guard:  # one lock per owner, made on first use
+            if self._lock is None:
+                self._lock = threading.Lock()
+            return self._lock
 
 
 def _serve(conn: Connection, handler: Handler, label: str) -> None:
