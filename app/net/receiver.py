@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 HEARTBEAT_FLUSH_S = 1.0
 READERS = 4
+FILE_WORKERS = 16
 EXTRAS_TTL_S = 5.0  # a library or policy change reaches devices within a hello or two
 _SHA_CHARS = frozenset("0123456789abcdef")
 
@@ -77,6 +78,8 @@ class Receiver:
         self._readers = ThreadPoolExecutor(max_workers=READERS,
                                            thread_name_prefix="kestrel-receiver-read")
         self._extras: tuple[float, str | None, dict[str, Any]] | None = None
+        self._files = ThreadPoolExecutor(max_workers=FILE_WORKERS,
+                                         thread_name_prefix="kestrel-receiver-files")
         self._evidence_key = evidence_key_b64(console)
         self._ca_pem = pki.pem(devices.ca_certificate(console))
         self.server_cert_der = b""  # set by the server once it has made its certificate
@@ -265,14 +268,16 @@ class Receiver:
 
     def close(self) -> None:
         self._readers.shutdown(wait=True, cancel_futures=True)
+        self._files.shutdown(wait=True, cancel_futures=True)
 
     async def _db(self, fn: Callable[..., T], *args: Any) -> T:
         future: Future[T] = self.executor.submit(fn, *args)
         return await asyncio.wrap_future(future)
 
-    @staticmethod
-    async def _run_blocking(fn: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(None, fn)
+    async def _run_blocking(self, fn: Callable[[], T]) -> T:
+        """File work (staging, hashing, fsyncs) on the receiver's own pool: enough threads that
+        many devices' flushes overlap (the disk groups them), never the DB writer's thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._files, fn)
 
     @web.middleware
     async def _answer_errors(self, request: web.Request,
