@@ -17,23 +17,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.net import enrol_client, tls
 from app.net.client import SyncClient, SyncRefused
-from tests.conftest import DSL_PASSWORD, PASSPHRASE, REPO, run_main
+from tests.conftest import REPO, run_main
 from tests.net.kit import run
 
 EPOCH = "0193a0b4-0000-7000-8000-000000000001"
 
-
-@pytest.fixture
-def school(tmp_path: Path) -> list[str]:
-    (tmp_path / "pw").write_text(DSL_PASSWORD + "\n")
-    (tmp_path / "pp").write_text(PASSPHRASE + "\n")
-    common = ["--data-dir", str(tmp_path / "school"), "--key-mode", "passphrase",
-              "--passphrase-file", str(tmp_path / "pp")]
-    code, _, err = run_main("init", *common, "--school", "Hilltop", "--dsl-user", "dsl",
-                            "--password-file", str(tmp_path / "pw"),
-                            "--recovery-key-out", str(tmp_path / "recovery.txt"))
-    assert code == 0, err
-    return common
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ from app.net.simulator import MemoryOutbox
 from app.services.console import Console
 from app.services.install import open_install
 from db.models import Evidence, Incident
-from tests.conftest import DSL_PASSWORD, PASSPHRASE, REPO, run_main
+from tests.conftest import PASSPHRASE, REPO, run_main
 
 pytestmark = pytest.mark.slow
 
@@ -58,18 +58,6 @@ SYNC_TIMEOUT_S = 60.0
 
 
 # --- the console process --------------------------------------------------------------------
-
-@pytest.fixture
-def school(tmp_path: Path) -> list[str]:
-    (tmp_path / "pw").write_text(DSL_PASSWORD + "\n")
-    (tmp_path / "pp").write_text(PASSPHRASE + "\n")
-    common = ["--data-dir", str(tmp_path / "school"), "--key-mode", "passphrase",
-              "--passphrase-file", str(tmp_path / "pp")]
-    code, _, err = run_main("init", *common, "--school", "Hilltop", "--dsl-user", "dsl",
-                            "--password-file", str(tmp_path / "pw"),
-                            "--recovery-key-out", str(tmp_path / "recovery.txt"))
-    assert code == 0, err
-    return common
 
 
 class Serve:

@@ -26,8 +26,16 @@ from app.detection.ocr import tesseract_binary
 from app.detection.ocr.tessapi import library_candidates
 from app.detection.ocr.tesseract import TesseractBackend
 from app.errors import KestrelError
+from tests.integration.ocr_child_checks import (
+    PHRASE,
+    alive,
+    an_interrupted_read_leaves_nothing_for_the_next,
+    child_pid,
+    close_frees_the_child_and_a_later_read_starts_another,
+    phrase_screen,
+    words,
+)
 
-PHRASE = "meet me after school"
 BINARY = tesseract_binary()
 
 if BINARY is None:
@@ -46,30 +54,13 @@ def backend() -> Iterator[TesseractBackend]:
 
 @pytest.fixture(scope="module")
 def screen() -> Image.Image:
-    image = Image.new("RGB", (400, 60), "white")
-    ImageDraw.Draw(image).text((12, 18), PHRASE, fill="black",
-                               font=ImageFont.load_default(size=20))
-    return image
+    return phrase_screen()
 
 
-def child_pid(ocr: TesseractBackend) -> int:
-    """The pid of the backend's running libtesseract child (the owner keeps it on `_child`)."""
-    assert ocr._child is not None, "no libtesseract child is running"
-    pid = ocr._child._process.pid
-    assert pid is not None
-    return pid
 
 
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
-def words(ocr: TesseractBackend, image: Image.Image) -> list[str]:
-    return [word.text.lower() for word in ocr.read(image)]
 
 
 def test_reads_the_words_of_a_small_screen_in_one_single_threaded_child(
@@ -128,45 +119,13 @@ def test_a_killed_child_is_one_readable_error_then_a_fresh_child_reads(
 
 def test_close_ends_the_child_and_a_later_read_starts_another(
         backend: TesseractBackend, screen: Image.Image) -> None:
-    words(backend, screen)
-    old_pid = child_pid(backend)
-    backend.close()
-    assert backend._child is None
-    assert not alive(old_pid)  # killed and reaped, not left as a zombie
-    backend.close()  # closing twice is harmless
-
-    assert words(backend, screen) == PHRASE.split()
-    new_pid = child_pid(backend)
-    assert new_pid != old_pid and alive(new_pid)
+    close_frees_the_child_and_a_later_read_starts_another(backend, screen)
 
 
 def test_a_read_cut_short_by_a_signal_does_not_hand_its_words_to_the_next_read(
         backend: TesseractBackend, screen: Image.Image) -> None:
-    """Ctrl-C (here a real SIGALRM whose handler raises KeyboardInterrupt) while the child is
-    reading: the next read must get its own screen's words, not the interrupted screen's."""
-    words(backend, screen)  # a warm child, so the long read below is all reading
-    old_pid = child_pid(backend)
-    long_screen = Image.new("RGB", (1920, 1080), "white")
-    draw = ImageDraw.Draw(long_screen)
-    font = ImageFont.load_default(size=18)
-    for row in range(30):
-        draw.text((20, 20 + 34 * row), f"line {row} of a long chat the child is still reading",
-                  fill="black", font=font)
+    an_interrupted_read_leaves_nothing_for_the_next(backend, screen)
 
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    try:
-        signal.setitimer(signal.ITIMER_REAL, 0.3)
-        with pytest.raises(KeyboardInterrupt):
-            backend.read(long_screen)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-    assert backend._child is None and not alive(old_pid)
-
-    assert words(backend, screen) == PHRASE.split()
 
 
 def test_without_a_loadable_library_it_says_so_and_reads_with_the_cli(
