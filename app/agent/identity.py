@@ -117,9 +117,3 @@ def load(folder: Path) -> Identity:
 def with_certificate(identity: Identity, der: bytes) -> Identity:
     cert = x509.load_der_x509_certificate(der)
     return replace(identity, certificate=pki.pem(cert).decode("ascii"), request_id=None)
-
-
-def remove(folder: Path) -> None:
-    """Forget an enrolment (before enrolling again); the outbox is kept."""
-    for name in (IDENTITY_FILE, KEY_FILE):
-        (folder / name).unlink(missing_ok=True)

@@ -17,7 +17,7 @@ import io
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -110,8 +110,3 @@ class Recorder:
             self._outbox.note_dropped_screenshot()
             return None
         return Screenshot(data, "image/webp", image.width, image.height)
-
-
-def boxes_by_match(matches: Sequence[PhraseMatch],
-                   locate: Callable[[PhraseMatch], tuple[Box, ...]]) -> dict[int, tuple[Box, ...]]:
-    return {i: locate(m) for i, m in enumerate(matches)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Device, table
@@ -53,8 +53,3 @@ def record_heartbeats(session: Session, rows: Sequence[dict[str, Any]]) -> None:
                              screenshots_dropped=bindparam("screenshots_dropped"),
                              last_address=bindparam("last_address")))
         session.execute(statement, list(rows))
-
-
-def count_by_state(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Device.state, func.count()).group_by(Device.state)).all()
-    return {state: int(n) for state, n in rows}

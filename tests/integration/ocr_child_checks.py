@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from app.errors import KestrelError
+
 PHRASE = "meet me after school"
 
 
@@ -80,3 +82,22 @@ def an_interrupted_read_leaves_nothing_for_the_next(ocr: Any, screen: Image.Imag
         signal.signal(signal.SIGALRM, previous)
     assert ocr._child is None and not alive(old_pid)
     assert words(ocr, screen) == PHRASE.split()
+
+
+def a_killed_child_is_one_sentence_then_a_fresh_child_reads(ocr: Any, screen: Image.Image,
+                                                            engine: str) -> None:
+    words(ocr, screen)  # make sure a child is running
+    process = ocr._child._process
+    old_pid = child_pid(ocr)
+    os.kill(old_pid, signal.SIGKILL)
+    process.join(10)
+    assert process.exitcode == -signal.SIGKILL
+    with pytest.raises(KestrelError) as raised:
+        ocr.read(screen)
+    message = str(raised.value)
+    assert message.startswith(f"{engine} ") and message.endswith(".")
+    assert "\n" not in message and "Traceback" not in message and 'File "' not in message
+    assert ocr._child is None  # the failed child was discarded
+    assert words(ocr, screen) == PHRASE.split()
+    new_pid = child_pid(ocr)
+    assert new_pid != old_pid and alive(new_pid)

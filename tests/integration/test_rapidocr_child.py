@@ -11,15 +11,14 @@ from whatever child the previous one left, or none.
 from __future__ import annotations
 
 import os
-import signal
 from collections.abc import Iterator
 
 import pytest
 from PIL import Image
 
-from app.errors import KestrelError
 from tests.integration.ocr_child_checks import (
     PHRASE,
+    a_killed_child_is_one_sentence_then_a_fresh_child_reads,
     alive,
     an_interrupted_read_leaves_nothing_for_the_next,
     child_pid,
@@ -67,23 +66,7 @@ def test_reads_the_words_of_a_small_screen(backend: RapidOcrBackend,
 
 def test_a_killed_child_is_one_readable_error_then_a_fresh_child_reads(
         backend: RapidOcrBackend, screen: Image.Image) -> None:
-    words(backend, screen)  # make sure a child is running
-    process = backend._child._process  # type: ignore[union-attr]
-    old_pid = child_pid(backend)
-    os.kill(old_pid, signal.SIGKILL)
-    process.join(10)
-    assert process.exitcode == -signal.SIGKILL
-
-    with pytest.raises(KestrelError) as raised:
-        backend.read(screen)
-    message = str(raised.value)
-    assert message.startswith("RapidOCR ") and message.endswith(".")
-    assert "\n" not in message and "Traceback" not in message and 'File "' not in message
-    assert backend._child is None  # the failed child was discarded
-
-    assert words(backend, screen) == PHRASE.split()
-    new_pid = child_pid(backend)
-    assert new_pid != old_pid and alive(new_pid)
+    a_killed_child_is_one_sentence_then_a_fresh_child_reads(backend, screen, "RapidOCR")
 
 
 def test_close_ends_the_child_and_a_later_read_starts_another(

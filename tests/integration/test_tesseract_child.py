@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from app.detection.ocr.tesseract import TesseractBackend
 from app.errors import KestrelError
 from tests.integration.ocr_child_checks import (
     PHRASE,
+    a_killed_child_is_one_sentence_then_a_fresh_child_reads,
     alive,
     an_interrupted_read_leaves_nothing_for_the_next,
     child_pid,
@@ -97,23 +97,7 @@ def test_the_child_reads_what_the_cli_reads(backend: TesseractBackend) -> None:
 
 def test_a_killed_child_is_one_readable_error_then_a_fresh_child_reads(
         backend: TesseractBackend, screen: Image.Image) -> None:
-    words(backend, screen)  # make sure a child is running
-    process = backend._child._process  # type: ignore[union-attr]
-    old_pid = child_pid(backend)
-    os.kill(old_pid, signal.SIGKILL)
-    process.join(10)
-    assert process.exitcode == -signal.SIGKILL
-
-    with pytest.raises(KestrelError) as raised:
-        backend.read(screen)
-    message = str(raised.value)
-    assert message.startswith("Tesseract ") and message.endswith(".")
-    assert "\n" not in message and "Traceback" not in message and 'File "' not in message
-    assert backend._child is None  # the failed child was discarded
-
-    assert words(backend, screen) == PHRASE.split()
-    new_pid = child_pid(backend)
-    assert new_pid != old_pid and alive(new_pid)
+    a_killed_child_is_one_sentence_then_a_fresh_child_reads(backend, screen, "Tesseract")
     assert backend.in_process  # a crash is not a reason to give up on the library
 
 
