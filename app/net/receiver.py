@@ -1,8 +1,10 @@
 """The sync receiver's HTTP endpoints (DESIGN §7): hello, incident batches and evidence uploads.
 
 Every request from a device: TLS 1.3 with a certificate the school CA issued (checked by the
-TLS layer), then the certificate's fingerprint must be an *active* device (checked here on every
-request, so a revocation bites at once), then the device's token bucket must allow it. Bodies
+TLS layer), then the certificate's fingerprint must be an *active* device, then the device's
+token bucket must allow it. Who a certificate belongs to is remembered for DEVICE_RECHECK_S: a
+revocation made in this process bites at once (`Console.device_generation`), one made by another
+process (the `devices revoke` command beside a headless `serve`) within that many seconds. Bodies
 are read by counting bytes as they stream and validated in `schemas.py`. A refusal is a 4xx
 with a JSON reason; a failure of ours is a 503 with Retry-After — a device's data is never
 refused because the console stumbled, and never acknowledged before it is durably committed.
@@ -41,6 +43,9 @@ T = TypeVar("T")
 HEARTBEAT_FLUSH_S = 1.0
 READERS = 4
 FILE_WORKERS = 16
+DEVICE_RECHECK_S = 2.0  # a lookup per request cost more than the rest of an upload
+MAX_REMEMBERED_DEVICES = 5_000
+WHOLE_BODY_BYTES = 1 << 20  # an upload this small is read into memory, then written at once
 EXTRAS_TTL_S = 5.0  # a library or policy change reaches devices within a hello or two
 _SHA_CHARS = frozenset("0123456789abcdef")
 
@@ -73,6 +78,7 @@ class Receiver:
         self._in_flight = 0
         self._beats: list[Heartbeat] = []
         self._upload_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._known: dict[str, tuple[float, int, DeviceRef]] = {}  # fingerprint → when, gen, who
         # Reads that need not queue behind the one writer (WAL lets them run beside it):
         # who a certificate belongs to, and what hello hands out.
         self._readers = ThreadPoolExecutor(max_workers=READERS,
@@ -189,6 +195,15 @@ class Receiver:
 
     async def _receive_blob(self, request: web.Request, device: DeviceRef, sha: str,
                             offset: int, length: int) -> tuple[bool, int]:
+        size = request.content_length
+        if size is not None and size <= WHOLE_BODY_BYTES:  # a screenshot: one file-thread trip
+            try:
+                body = await self._body(request, size)
+            except TimeoutError:
+                raise Refused(408, "the upload was too slow; resume from Upload-Offset",
+                              _offset_headers(offset, False)) from None
+            return await self._run_blocking(
+                lambda: self.uploads.receive(device.uuid, sha, offset, length, body))
         writer = await self._run_blocking(
             lambda: self.uploads.open_part(device.uuid, sha, offset, length))
         try:
@@ -217,10 +232,18 @@ class Receiver:
         fingerprint = pki.fingerprint(cert)
         if budgeted:
             self._take_token(fingerprint)
+        now, generation = time.monotonic(), self.console.device_generation
+        known = self._known.get(fingerprint)
+        if known is not None and known[1] == generation and now - known[0] < DEVICE_RECHECK_S:
+            return known[2]
         device = await asyncio.get_running_loop().run_in_executor(
             self._readers, devices.active_device, self.console, fingerprint)
         if device is None:
+            self._known.pop(fingerprint, None)
             raise Refused(403, "this device is not enrolled, or its enrolment was revoked")
+        if len(self._known) > MAX_REMEMBERED_DEVICES:
+            self._known.clear()  # a bound, not an LRU: a refill costs one lookup each
+        self._known[fingerprint] = (now, generation, device)
         return device
 
     def _take_token(self, key: str) -> None:

@@ -43,6 +43,9 @@ class Console:
     engine: Engine
     evidence: EvidenceStore
     clock: Callable[[], datetime] = field(default=utc_now)
+    # Bumped after any change to which devices may connect, so a receiver in this process
+    # drops what it remembers of certificates at once (`app.net.receiver`).
+    device_generation: int = 0
 
     def unit_of_work(self, actor: Actor) -> UnitOfWork:
         return UnitOfWork(self, actor)

@@ -115,6 +115,7 @@ def admit_device(console: Console, actor: Actor, device_uuid: str, hostname: str
             devices_repo.replace_certificate(uow.session, device_id, values)
         uow.audit("device.admit", f"device:{device_uuid}", hostname=hostname[:255],
                   fingerprint=values["cert_fingerprint"], again=known is not None)
+    console.device_generation += 1
     return Admitted(DeviceRef(device_id, device_uuid, hostname[:255],
                               pki.raw_public(public_key)), cert_der)
 
@@ -132,6 +133,7 @@ def revoke_device(console: Console, session: UserSession, device_id: int,
         devices_repo.set_state(uow.session, device_id, DeviceState.REVOKED.value)
         uow.audit("device.revoke", f"device:{device.uuid}", hostname=device.hostname,
                   reason=" ".join(reason.split())[:500])
+    console.device_generation += 1
     return ChangeSet(devices=True)
 
 
