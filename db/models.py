@@ -319,6 +319,7 @@ class AuditEvent(Base):
     """Append-only, hash-chained record of every act (DESIGN §10)."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_target", "target", "seq"),)  # who has seen this
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     ts: Mapped[datetime] = mapped_column(UtcDateTime)
     actor: Mapped[str] = mapped_column(String(100))

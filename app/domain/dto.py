@@ -92,6 +92,7 @@ class OpenedEvidence:
     height: int | None
     restricted: bool
     boxes: tuple[tuple[int, int, int, int], ...] = field(default=())
+    blurred: bool = False  # restricted and not revealed: `data` is the blurred stand-in (PNG)
 
 
 @dataclass(frozen=True)
