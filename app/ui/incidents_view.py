@@ -1,7 +1,8 @@
 """The Incidents screen: filter bar, the keyboard-driven triage table and a quiet status line.
 
-Keys in the table: j/k (or arrows) move, r Reviewing, f False positive, a Actioned, c Closed,
-'/' jumps to search, F5 reloads. Triage calls `incidents.set_status` through the bridge; the
+Keys in the table: j/k (or arrows) move, Space or Enter opens the incident window (the
+evidence viewer), r Reviewing, f False positive, a Actioned, c Closed, '/' jumps to search, F5
+reloads. Triage calls `incidents.set_status` through the bridge; the
 rows then show their new status in place (dimmed if they no longer match the filter), so the
 list never jumps under the DSL's fingers. The selection moves on at once to keep the pace.
 
@@ -31,22 +32,18 @@ from app.services.users import UserSession
 from app.ui.bridge import ServiceBridge, user_message
 from app.ui.incident_filters import IncidentFilterBar
 from app.ui.incident_model import COLUMNS, IncidentTableModel
+from app.ui.incident_window import IncidentWindow
 from app.ui.tables import set_up_list_table
+from app.ui.triage_keys import TRIAGE_KEYS
 
-TRIAGE_KEYS = {
-    Qt.Key.Key_R: IncidentStatus.REVIEWING,
-    Qt.Key.Key_F: IncidentStatus.FALSE_POSITIVE,
-    Qt.Key.Key_A: IncidentStatus.ACTIONED,
-    Qt.Key.Key_C: IncidentStatus.CLOSED,
-}
 _MOVES = {Qt.Key.Key_J: Qt.Key.Key_Down, Qt.Key.Key_K: Qt.Key.Key_Up}
 # Each column starts wide enough for this typical content; "App / window" takes the rest.
 COLUMN_SAMPLES = ("Wed 30 Sep 23:59", "3 Elevated", "Drugs / substance abuse",
                   "Charlotte Richardson", "Year", "go back to your country", None,
                   "False positive", "SCI-LAPTOP-046")
 _ICON_COLUMNS = (1, 2)  # severity dot, restricted lock
-KEY_HINT = ("j / k move   ·   r Reviewing   ·   f False positive   ·   a Actioned   ·   "
-            "c Closed   ·   / search   ·   F5 reload")
+KEY_HINT = ("j / k move   ·   Space open   ·   r Reviewing   ·   f False positive   ·   "
+            "a Actioned   ·   c Closed   ·   / search   ·   F5 reload")
 
 
 class IncidentTable(QTableView):
@@ -55,6 +52,7 @@ class IncidentTable(QTableView):
     sig_triage = Signal(object)  # IncidentStatus
     sig_search = Signal()
     sig_reload = Signal()
+    sig_open = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         plain = not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
@@ -64,6 +62,8 @@ class IncidentTable(QTableView):
                                             Qt.KeyboardModifier.NoModifier))
         elif plain and key in TRIAGE_KEYS:
             self.sig_triage.emit(TRIAGE_KEYS[key])
+        elif plain and key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.sig_open.emit()
         elif key == Qt.Key.Key_Slash:
             self.sig_search.emit()
         elif key == Qt.Key.Key_F5:
@@ -101,6 +101,7 @@ class IncidentsView(QWidget):
         self.news.setObjectName("NewsButton")
         self.news.setVisible(False)
         self._news_count = 0
+        self.window: IncidentWindow | None = None
         self._set_up_table()
         self._lay_out()
         self._connect()
@@ -158,6 +159,8 @@ class IncidentsView(QWidget):
         self.table.sig_triage.connect(self.triage_selected)
         self.table.sig_search.connect(self.filters.focus_search)
         self.table.sig_reload.connect(self.reload)
+        self.table.sig_open.connect(self.open_current)
+        self.table.doubleClicked.connect(self.open_current)
         self.retry.clicked.connect(self.reload)
         self.news.clicked.connect(self.reload)
         self.filters.search.returnPressed.connect(self.focus_table)
@@ -228,6 +231,34 @@ class IncidentsView(QWidget):
         current = self.table.currentIndex()
         if current.isValid() and current.row() + 1 < self.model.rowCount():
             self.table.selectRow(current.row() + 1)
+
+    # -- the incident window ---------------------------------------------------------------
+    def open_current(self) -> None:
+        """Open the incident window on the current row (Space, Enter or a double click)."""
+        current = self.table.currentIndex()
+        if not current.isValid():
+            self.message.setText("Select an incident first (j / k to move).")
+            return
+        if self.window is None:
+            self.window = IncidentWindow(self._bridge, self._console, self._session, self)
+            self.window.sig_step.connect(self._window_step)
+            self.window.sig_triage.connect(self._window_triage)
+            self.window.finished.connect(self.focus_table)
+        self.window.show_incident(self.model.row_at(current.row()).id)
+
+    def _window_step(self, delta: int) -> None:
+        row = self.table.currentIndex().row() + delta
+        if 0 <= row < self.model.rowCount() and self.window is not None:
+            self.table.selectRow(row)
+            self.window.show_incident(self.model.row_at(row).id)
+
+    def _window_triage(self, status: IncidentStatus) -> None:
+        self.table.selectRow(self.table.currentIndex().row())  # triage the one shown
+        before = self.table.currentIndex().row()
+        self.triage_selected(status)
+        after = self.table.currentIndex().row()
+        if after != before and self.window is not None:
+            self.window.show_incident(self.model.row_at(after).id)
 
     def focus_table(self) -> None:
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)

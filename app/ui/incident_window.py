@@ -1,0 +1,65 @@
+"""The evidence viewer in its own window, driven from the incident list by the keyboard.
+
+Space (or Enter) on the list opens it on the current incident. In the window, j / k move to
+the next or previous incident in the list and r / f / a / c triage the one shown (then move
+on), exactly as on the list; Esc closes it and the list keeps its place. Moving on or closing
+drops whatever was revealed.
+
+Threading: GUI thread only.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
+
+from app.services.console import Console
+from app.services.users import UserSession
+from app.ui.bridge import ServiceBridge
+from app.ui.evidence_viewer import EvidenceViewer
+from app.ui.triage_keys import TRIAGE_KEYS
+
+HINT = ("j / k next / previous incident   ·   n / p next / previous match   ·   + − 0 1 zoom"
+        "   ·   r f a c triage   ·   Esc back to the list")
+_STEPS = {Qt.Key.Key_J: 1, Qt.Key.Key_K: -1}  # arrows stay with the picture (panning)
+
+
+class IncidentWindow(QDialog):
+    """Holds one EvidenceViewer; asks the list to step (`sig_step`) or triage (`sig_triage`)."""
+
+    sig_step = Signal(int)
+    sig_triage = Signal(object)  # IncidentStatus
+
+    def __init__(self, bridge: ServiceBridge, console: Console, session: UserSession,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Incident — Kestrel")
+        self.resize(1280, 800)
+        self.viewer = EvidenceViewer(bridge, console, session, self)
+        hint = QLabel(HINT)
+        hint.setObjectName("Hint")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 6)
+        layout.addWidget(self.viewer, 1)
+        layout.addWidget(hint)
+
+    def show_incident(self, incident_id: int) -> None:
+        self.viewer.load(incident_id)
+        if not self.isVisible():
+            self.show()  # a new window comes to the front by itself
+        self.viewer.canvas.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = Qt.Key(event.key())
+        plain = not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
+        if plain and key in _STEPS:
+            self.sig_step.emit(_STEPS[key])
+        elif plain and key in TRIAGE_KEYS:
+            self.sig_triage.emit(TRIAGE_KEYS[key])
+        else:
+            super().keyPressEvent(event)  # Esc closes
+
+    def done(self, result: int) -> None:
+        self.viewer.forget()  # revealed pixels do not outlive the window
+        super().done(result)
