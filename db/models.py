@@ -239,6 +239,18 @@ class Incident(Base):
     content_sealed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class IncidentNote(Base):
+    """A note a DSL or deputy wrote on an incident: append-only (a correction is a new note)."""
+
+    __tablename__ = "incident_notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class IncidentManifest(Base):
     """What the device sent, byte for byte (kept for custody): the signed manifest, the device's
     signature over it, and the content sealed to the evidence key."""

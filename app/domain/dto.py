@@ -72,6 +72,7 @@ class IncidentRow:
     matched_text: str | None
     has_screenshot: bool
     restricted: bool
+    assignee_name: str | None = None
 
 
 @dataclass(frozen=True)

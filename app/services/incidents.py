@@ -1,19 +1,16 @@
-"""Incidents: the filtered, sorted, keyset-paged list and triage status changes.
+"""Incidents: the filtered, sorted, keyset-paged list (triage changes: `app.services.triage`).
 
-Threading: list calls are read-only and may run on any worker thread; status changes must run
-on the DB executor.
+Threading: read-only; may run on any worker thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from app.domain.categories import CATEGORY_BY_KEY
 from app.domain.dto import SORTS, IncidentPage, IncidentQuery, IncidentRow
 from app.domain.enums import IncidentStatus
 from app.errors import ValidationError
-from app.events import ChangeSet
 from app.security.authorisation import Permission
 from app.services.console import Console
 from app.services.users import UserSession
@@ -38,29 +35,6 @@ def list_incidents(console: Console, session: UserSession, query: IncidentQuery,
     page = tuple(_row(r) for r in rows)
     next_cursor = _cursor(page[-1], query.sort) if len(page) == limit else None
     return IncidentPage(page, next_cursor)
-
-
-def set_status(console: Console, session: UserSession, incident_ids: Sequence[int],
-               status: IncidentStatus) -> ChangeSet:
-    """Move incidents to a triage status; one audit event per incident that changed."""
-    session.require(Permission.LIST_INCIDENTS)
-    ids = sorted(set(incident_ids))
-    if not ids:
-        raise ValidationError("Select at least one incident.")
-    with console.unit_of_work(session.actor) as uow:
-        before = incidents_repo.statuses_of(uow.session, ids)
-        missing = set(ids) - set(before)
-        if missing:
-            raise ValidationError(f"{len(missing)} of those incidents no longer exist.")
-        changed = [i for i in ids if before[i] != status.value]
-        if changed:
-            incidents_repo.set_status(uow.session, changed, status.value)
-        for incident_id in changed:
-            uow.audit("incident.status", f"incident:{incident_id}", old=before[incident_id],
-                      new=status.value)
-        if not changed:
-            uow.audit("incident.status.unchanged", f"incidents:{len(ids)}", status=status.value)
-    return ChangeSet(incidents=True, incident_ids=tuple(changed))
 
 
 def fts_query(text: str) -> str | None:
@@ -93,7 +67,7 @@ def _row(r: Any) -> IncidentRow:
         id=r[0], uuid=r[1], captured_at=r[2], category_key=r[3], category_name=r[4],
         restricted=bool(r[5]), severity=r[6], status=IncidentStatus(r[7]), source=r[8],
         subject_name=r[9], year_group=r[10], device_name=r[11], app=r[12], window_title=r[13],
-        matched_text=r[14], has_screenshot=bool(r[15]))
+        matched_text=r[14], has_screenshot=bool(r[15]), assignee_name=r[16])
 
 
 def _cursor(row: IncidentRow, sort: str) -> tuple[Any, ...]:

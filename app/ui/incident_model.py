@@ -27,9 +27,9 @@ from app.ui.look import MUTED, format_when, lock_icon, severity_dot, severity_te
 from app.ui.row_table_model import Index, RowTableModel
 
 COLUMNS = ("Time", "Severity", "Category", "Pupil", "Year", "Matched text", "App / window",
-           "Status", "Device")
+           "Status", "Assignee", "Device")
 (COL_TIME, COL_SEVERITY, COL_CATEGORY, COL_PUPIL, COL_YEAR, COL_MATCHED, COL_APP, COL_STATUS,
- COL_DEVICE) = range(len(COLUMNS))
+ COL_ASSIGNEE, COL_DEVICE) = range(len(COLUMNS))
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 PAGE_SIZE = 200
 
@@ -122,13 +122,13 @@ class IncidentTableModel(RowTableModel[IncidentRow]):
         self.sig_load_failed.emit(user_message(exc))
 
     # -- triage ------------------------------------------------------------------------------
-    def apply_status(self, incident_ids: Iterable[int], status: IncidentStatus) -> None:
-        """Show a status change the service has committed (the only field it changes)."""
+    def apply_change(self, incident_ids: Iterable[int], **values: Any) -> None:
+        """Show a change the service has committed (status, severity or assignee_name)."""
         for incident_id in incident_ids:
             row = self._row_of.get(incident_id)
             if row is None:
                 continue
-            self.rows[row] = dataclasses.replace(self.rows[row], status=status)
+            self.rows[row] = dataclasses.replace(self.rows[row], **values)
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def _outside_filter(self, row: IncidentRow) -> bool:
@@ -186,6 +186,8 @@ def _display(row: IncidentRow, column: int) -> str:
         return _app_window(row)
     if column == COL_STATUS:
         return row.status.label
+    if column == COL_ASSIGNEE:
+        return row.assignee_name or ""
     if column == COL_DEVICE:
         return row.device_name
     return ""

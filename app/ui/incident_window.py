@@ -18,10 +18,10 @@ from app.services.console import Console
 from app.services.users import UserSession
 from app.ui.bridge import ServiceBridge
 from app.ui.evidence_viewer import EvidenceViewer
-from app.ui.triage_keys import TRIAGE_KEYS
+from app.ui.triage_actions import KEY_ACTS
 
 HINT = ("j / k next / previous incident   ·   n / p next / previous match   ·   + − 0 1 zoom"
-        "   ·   r f a c triage   ·   Esc back to the list")
+        "   ·   r f e c triage   ·   2–5 severity   ·   a assign   ·   Esc back to the list")
 _STEPS = {Qt.Key.Key_J: 1, Qt.Key.Key_K: -1}  # arrows stay with the picture (panning)
 
 
@@ -29,7 +29,7 @@ class IncidentWindow(QDialog):
     """Holds one EvidenceViewer; asks the list to step (`sig_step`) or triage (`sig_triage`)."""
 
     sig_step = Signal(int)
-    sig_triage = Signal(object)  # IncidentStatus
+    sig_triage = Signal(object)  # Qt.Key of a triage act
 
     def __init__(self, bridge: ServiceBridge, console: Console, session: UserSession,
                  parent: QWidget | None = None) -> None:
@@ -55,8 +55,8 @@ class IncidentWindow(QDialog):
         plain = not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
         if plain and key in _STEPS:
             self.sig_step.emit(_STEPS[key])
-        elif plain and key in TRIAGE_KEYS:
-            self.sig_triage.emit(TRIAGE_KEYS[key])
+        elif plain and key in KEY_ACTS and key not in (Qt.Key.Key_N, Qt.Key.Key_1):
+            self.sig_triage.emit(key)
         else:
             super().keyPressEvent(event)  # Esc closes
 

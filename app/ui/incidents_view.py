@@ -1,10 +1,10 @@
 """The Incidents screen: filter bar, the keyboard-driven triage table and a quiet status line.
 
 Keys in the table: j/k (or arrows) move, Space or Enter opens the incident window (the
-evidence viewer), r Reviewing, f False positive, a Actioned, c Closed, '/' jumps to search, F5
-reloads. Triage calls `incidents.set_status` through the bridge; the
-rows then show their new status in place (dimmed if they no longer match the filter), so the
-list never jumps under the DSL's fingers. The selection moves on at once to keep the pace.
+evidence viewer), '/' jumps to search, F5 reloads; the triage keys are in `triage_actions`
+(r f e c, 1–5, a, n, Shift+F, Ctrl+Z). Rows show a change in place (dimmed if they no longer
+match the filter), so the list never jumps under the DSL's fingers; a status change moves the
+selection on at once to keep the pace.
 
 Threading: GUI thread only; service calls go through `ServiceBridge`.
 """
@@ -24,17 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.dto import IncidentQuery
-from app.domain.enums import IncidentStatus
-from app.events import ChangeSet
-from app.services import incidents
 from app.services.console import Console
 from app.services.users import UserSession
-from app.ui.bridge import ServiceBridge, user_message
+from app.ui.bridge import ServiceBridge
 from app.ui.incident_filters import IncidentFilterBar
 from app.ui.incident_model import COLUMNS, IncidentTableModel
 from app.ui.incident_window import IncidentWindow
 from app.ui.tables import set_up_list_table
-from app.ui.triage_keys import TRIAGE_KEYS
+from app.ui.triage_actions import KEY_ACTS, TriageActions
 
 _MOVES = {Qt.Key.Key_J: Qt.Key.Key_Down, Qt.Key.Key_K: Qt.Key.Key_Up}
 # Each column starts wide enough for this typical content; "App / window" takes the rest.
@@ -42,14 +39,16 @@ COLUMN_SAMPLES = ("Wed 30 Sep 23:59", "3 Elevated", "Drugs / substance abuse",
                   "Charlotte Richardson", "Year", "go back to your country", None,
                   "False positive", "SCI-LAPTOP-046")
 _ICON_COLUMNS = (1, 2)  # severity dot, restricted lock
-KEY_HINT = ("j / k move   ·   Space open   ·   r Reviewing   ·   f False positive   ·   "
-            "a Actioned   ·   c Closed   ·   / search   ·   F5 reload")
+KEY_HINT = ("j / k move · Space open · r Reviewing · f False positive · e Escalate · "
+            "c Closed · 1–5 severity · a assign · n note · Ctrl+Z undo · / search")
 
 
 class IncidentTable(QTableView):
     """A table view that speaks the triage keys instead of Qt's type-ahead search."""
 
-    sig_triage = Signal(object)  # IncidentStatus
+    sig_triage = Signal(object)  # Qt.Key of a triage act (KEY_ACTS)
+    sig_reason = Signal()  # Shift+F: false positive, with a reason
+    sig_undo = Signal()
     sig_search = Signal()
     sig_reload = Signal()
     sig_open = Signal()
@@ -60,8 +59,12 @@ class IncidentTable(QTableView):
         if plain and key in _MOVES:
             super().keyPressEvent(QKeyEvent(QEvent.Type.KeyPress, _MOVES[key],
                                             Qt.KeyboardModifier.NoModifier))
-        elif plain and key in TRIAGE_KEYS:
-            self.sig_triage.emit(TRIAGE_KEYS[key])
+        elif plain and key in KEY_ACTS:
+            self.sig_triage.emit(key)
+        elif key == Qt.Key.Key_F and event.modifiers() == Qt.KeyboardModifier.ShiftModifier:
+            self.sig_reason.emit()
+        elif event.matches(QKeySequence.StandardKey.Undo):
+            self.sig_undo.emit()
         elif plain and key in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.sig_open.emit()
         elif key == Qt.Key.Key_Slash:
@@ -80,7 +83,7 @@ class IncidentsView(QWidget):
     the first query has arrived (used for start-up readiness)."""
 
     sig_first_page_loaded = Signal()
-    sig_triaged = Signal(object, object)  # ChangeSet, IncidentStatus
+    sig_triaged = Signal(object)  # TriageChange
 
     def __init__(self, bridge: ServiceBridge, console: Console, session: UserSession,
                  parent: QWidget | None = None) -> None:
@@ -102,6 +105,7 @@ class IncidentsView(QWidget):
         self.news.setVisible(False)
         self._news_count = 0
         self.window: IncidentWindow | None = None
+        self.triage = TriageActions(self)
         self._set_up_table()
         self._lay_out()
         self._connect()
@@ -156,7 +160,10 @@ class IncidentsView(QWidget):
         self.filters.sig_query_changed.connect(self._query_changed)
         self.model.sig_page_loaded.connect(self._page_loaded)
         self.model.sig_load_failed.connect(self._load_failed)
-        self.table.sig_triage.connect(self.triage_selected)
+        self.table.sig_triage.connect(lambda key: KEY_ACTS[key](self.triage))
+        self.table.sig_reason.connect(self.triage.false_positive_with_reason)
+        self.table.sig_undo.connect(self.triage.undo)
+        self.triage.sig_done.connect(self.sig_triaged)
         self.table.sig_search.connect(self.filters.focus_search)
         self.table.sig_reload.connect(self.reload)
         self.table.sig_open.connect(self.open_current)
@@ -206,28 +213,26 @@ class IncidentsView(QWidget):
         self.retry.setVisible(True)
 
     # -- triage ------------------------------------------------------------------------------
+    @property
+    def bridge(self) -> ServiceBridge:
+        return self._bridge
+
+    @property
+    def console(self) -> Console:
+        return self._console
+
+    @property
+    def session(self) -> UserSession:
+        return self._session
+
     def selected_ids(self) -> list[int]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        current = self.table.currentIndex()
+        if not rows and current.isValid():
+            rows = [current.row()]  # the row with the focus frame is the one meant
         return [self.model.row_at(row).id for row in rows]
 
-    def triage_selected(self, status: IncidentStatus) -> None:
-        """Set `status` on the selected incidents (off the GUI thread), then move on."""
-        ids = self.selected_ids()
-        if not ids:
-            self.message.setText("Select an incident first (j / k to move).")
-            return
-        self.message.clear()
-        self._bridge.call(incidents.set_status, self._console, self._session, ids, status,
-                          on_result=lambda change: self._triaged(ids, status, change),
-                          on_error=lambda exc: self.message.setText(user_message(exc)))
-        if len(ids) == 1:
-            self._select_next()
-
-    def _triaged(self, ids: list[int], status: IncidentStatus, change: ChangeSet) -> None:
-        self.model.apply_status(ids, status)
-        self.sig_triaged.emit(change, status)
-
-    def _select_next(self) -> None:
+    def select_next(self) -> None:
         current = self.table.currentIndex()
         if current.isValid() and current.row() + 1 < self.model.rowCount():
             self.table.selectRow(current.row() + 1)
@@ -252,10 +257,10 @@ class IncidentsView(QWidget):
             self.table.selectRow(row)
             self.window.show_incident(self.model.row_at(row).id)
 
-    def _window_triage(self, status: IncidentStatus) -> None:
+    def _window_triage(self, key: Qt.Key) -> None:
         self.table.selectRow(self.table.currentIndex().row())  # triage the one shown
         before = self.table.currentIndex().row()
-        self.triage_selected(status)
+        KEY_ACTS[key](self.triage)
         after = self.table.currentIndex().row()
         if after != before and self.window is not None:
             self.window.show_incident(self.model.row_at(after).id)

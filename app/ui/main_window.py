@@ -26,10 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.enums import IncidentStatus
-from app.events import ChangeSet
 from app.security.authorisation import Permission, allowed
 from app.services.console import Console
+from app.services.triage import TriageChange
 from app.services.users import UserSession
 from app.ui.arrivals import Arrivals
 from app.ui.audit_view import AuditView
@@ -179,11 +178,10 @@ class MainWindow(QMainWindow):
         if isinstance(view, IncidentsView):
             view.focus_table()
 
-    def _triaged(self, change: ChangeSet, status: IncidentStatus) -> None:
-        count = len(change.incident_ids)
-        text = (f"Marked {count} incident{'s' if count != 1 else ''} {status.label}."
-                if count else f"Already {status.label}; nothing changed.")
-        self.statusBar().showMessage(text, 4000)
+    def _triaged(self, change: TriageChange) -> None:
+        text = (f"{change.summary} · Ctrl+Z undoes it" if change.before
+                else f"{change.summary}: nothing changed")
+        self.statusBar().showMessage(text, 5000)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.idle_lock.stop()

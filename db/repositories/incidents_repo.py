@@ -37,6 +37,7 @@ from db.models import (
     Incident,
     IncidentManifest,
     Match,
+    StaffUser,
     Subject,
     table,
 )
@@ -151,11 +152,13 @@ def list_page(session: Session, flt: ListFilter, sort: str, cursor: tuple[Any, .
         select(Incident.id, Incident.uuid, Incident.captured_at, Category.key, Category.name,
                Category.restricted_imagery, Incident.severity, Incident.status, Incident.source,
                Subject.display_name, Subject.year_group, Device.hostname, Incident.app,
-               Incident.window_title, Incident.matched_text, Incident.has_screenshot)
+               Incident.window_title, Incident.matched_text, Incident.has_screenshot,
+               StaffUser.display_name)
         .join(page, page.c.id == Incident.id)
         .join(Category, Category.id == Incident.category_id)
         .join(Device, Device.id == Incident.device_id)
         .outerjoin(Subject, Subject.id == Incident.subject_id)
+        .outerjoin(StaffUser, StaffUser.id == Incident.assignee_id)
         .order_by(*_ordering(keys, page.c))
     )
     return [tuple(row) for row in session.execute(stmt)]

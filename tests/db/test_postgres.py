@@ -7,7 +7,7 @@ from pathlib import Path
 
 from app.domain.dto import IncidentQuery
 from app.domain.enums import IncidentStatus
-from app.services import incidents, users
+from app.services import incidents, triage, users
 from app.services.audit_log import verify_install
 from app.services.install import create_install, open_install
 from app.services.seed import seed_incidents
@@ -35,7 +35,7 @@ def test_postgres_install_migrates_ingests_lists_and_verifies(tmp_path: Path,
         word = max((rows[0].matched_text or "x").split(), key=len)
         found = incidents.list_incidents(console, dsl, IncidentQuery(text=word), limit=500).rows
         assert rows[0].id in {r.id for r in found}
-        incidents.set_status(console, dsl, [rows[0].id], IncidentStatus.ACTIONED)
+        triage.set_status(console, dsl, [rows[0].id], IncidentStatus.ACTIONED)
         report = verify_install(console)
         assert report.ok, report.problems
         assert report.evidence_files == 2

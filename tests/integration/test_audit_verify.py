@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from app.domain.dto import IncidentQuery
 from app.domain.enums import IncidentStatus
-from app.services import incidents, users
+from app.services import incidents, triage, users
 from tests.conftest import DSL_PASSWORD, PASSPHRASE, run_main
 
 
@@ -23,7 +23,7 @@ def _history(console) -> None:  # type: ignore[no-untyped-def]
     dsl = users.login(console, "dsl", DSL_PASSWORD)
     rows = incidents.list_incidents(console, dsl, IncidentQuery(), limit=5).rows
     for row in rows:
-        incidents.set_status(console, dsl, [row.id], IncidentStatus.REVIEWING)
+        triage.set_status(console, dsl, [row.id], IncidentStatus.REVIEWING)
 
 
 def test_intact_install_verifies(install_with_incidents, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ import pytest
 from app.domain.dto import IncidentQuery
 from app.domain.enums import IncidentStatus
 from app.errors import ValidationError
-from app.services import audit_log, incidents, users
+from app.services import audit_log, incidents, triage, users
 from app.services.demo_school import DEMO_PASSWORD
 from db.repositories import incidents_repo
 
@@ -74,13 +74,13 @@ def test_status_change_is_saved_and_audited_per_incident(install_with_incidents)
     console, dsl = install_with_incidents
     rows = incidents.list_incidents(console, dsl, IncidentQuery(), limit=3).rows
     ids = [r.id for r in rows]
-    change = incidents.set_status(console, dsl, ids, IncidentStatus.FALSE_POSITIVE)
-    assert change.incidents
+    change = triage.set_status(console, dsl, ids, IncidentStatus.FALSE_POSITIVE)
+    assert change.change.incidents
     after = incidents.list_incidents(console, dsl, IncidentQuery(), limit=3).rows
     assert {r.status for r in after} == {IncidentStatus.FALSE_POSITIVE}
     events = audit_log.recent_events(console, dsl, 10)
     changed = {e.target for e in events if e.action == "incident.status"}
-    assert changed >= {f"incident:{i}" for i in change.incident_ids}
+    assert changed >= {f"incident:{i}" for i in change.change.incident_ids}
 
 
 @pytest.mark.parametrize("sort", ["newest", "oldest", "severity"])
