@@ -78,6 +78,20 @@ class IncidentFilterBar(QWidget):
             text=text or None,
             sort=self.sort.value())
 
+    def show_new_at_or_above(self, severity: int) -> None:
+        """The alert's list: New incidents at or above `severity`, most severe first."""
+        self.blockSignals(True)
+        try:
+            self.status.select_value((IncidentStatus.NEW,))
+            self.category.setCurrentIndex(0)
+            self.severity.select_value(severity if severity > 1 else None)
+            self.search.clear()
+            self.sort.select_value("severity")
+        finally:
+            self.blockSignals(False)
+        self._debounce.stop()
+        self._changed()
+
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
@@ -102,6 +116,10 @@ class ChoiceCombo(QComboBox):
 
     def value(self) -> Any:
         return self._values[self.currentIndex()]
+
+    def select_value(self, value: Any) -> None:
+        if value in self._values:
+            self.setCurrentIndex(self._values.index(value))
 
 
 def _severity_choice(severity: Severity) -> str:

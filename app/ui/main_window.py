@@ -30,6 +30,7 @@ from app.security.authorisation import Permission, allowed
 from app.services.console import Console
 from app.services.triage import TriageChange
 from app.services.users import UserSession
+from app.ui.alert_centre import AlertBanner, AlertCentre
 from app.ui.arrivals import Arrivals
 from app.ui.audit_view import AuditView
 from app.ui.bridge import ServiceBridge
@@ -70,6 +71,8 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.console, self.session, self.bridge = console, session, bridge
         self.arrivals = Arrivals(bridge, console, session, self)
+        self.alert_banner = AlertBanner()
+        self.alerts = AlertCentre(bridge, console, session, self.alert_banner, parent=self)
         self.setWindowTitle(f"Kestrel — {console.settings.school_name}")
         self.screens = [s for s in SCREENS if allowed(session.role, s.permission)]
         self.nav = QListWidget()
@@ -96,6 +99,10 @@ class MainWindow(QMainWindow):
             live.sig_arrived.connect(self.arrivals.arrived)
         if self.incidents_view is not None:
             self.arrivals.sig_news.connect(self.incidents_view.notify_arrivals)
+            if live is not None:
+                live.sig_arrived.connect(self.alerts.check)
+            self.alert_banner.sig_show.connect(self._show_alerted)
+            self.alerts.check()  # what is waiting at sign-in: the 8 a.m. queue
         self.arrivals.open_waiting()  # content that arrived while nobody was signed in
 
     @property
@@ -141,6 +148,7 @@ class MainWindow(QMainWindow):
         column.setSpacing(0)
         if self.banner is not None:
             column.addWidget(self.banner)
+        column.addWidget(self.alert_banner)
         column.addLayout(body, 1)
         self.setCentralWidget(central)
 
@@ -176,6 +184,13 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(row)
         view = self.stack.currentWidget()
         if isinstance(view, IncidentsView):
+            view.focus_table()
+
+    def _show_alerted(self) -> None:
+        view = self.incidents_view
+        if view is not None:
+            self.show_screen("incidents")
+            view.filters.show_new_at_or_above(self.alerts.min_severity)
             view.focus_table()
 
     def _triaged(self, change: TriageChange) -> None:
