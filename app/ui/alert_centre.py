@@ -83,7 +83,7 @@ class AlertCentre(QObject):
             return
         self._checking = True
         self._bridge.call(alerts.new_alerts, self._console, self._session, self._after,
-                          on_result=self._news, on_error=lambda _e: self._done())
+                          on_result=self._news, on_error=lambda _e: self._done(), owner=self)
 
     def _done(self) -> None:
         self._checking = False
@@ -103,7 +103,7 @@ class AlertCentre(QObject):
 
     def _remind(self) -> None:
         self._bridge.call(alerts.unopened, self._console, self._session, self._tracked,
-                          on_result=self._still_unopened)
+                          on_result=self._still_unopened, owner=self)
 
     def _still_unopened(self, count: int) -> None:
         if count:

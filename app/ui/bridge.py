@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QEventLoop, QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
@@ -57,6 +58,7 @@ class ServiceBridge(QObject):
         self._executor = executor
         self._ids = itertools.count(1)
         self._callbacks: dict[int, tuple[ResultCallback | None, ErrorCallback | None]] = {}
+        self._owners: dict[int, QObject] = {}
         self._sig_done.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self._sig_worker_progress.connect(self.sig_progress,
                                           Qt.ConnectionType.QueuedConnection)
@@ -74,15 +76,19 @@ class ServiceBridge(QObject):
 
     def call(self, fn: Callable[..., Any], *args: Any, on_result: ResultCallback | None = None,
              on_error: ErrorCallback | None = None, with_progress: bool = False,
-             **kwargs: Any) -> int:
+             owner: QObject | None = None, **kwargs: Any) -> int:
         """Submit `fn(*args, **kwargs)` to the executor; return the request id at once.
 
         With `with_progress`, `fn` also receives `progress=callable(done, total)`, whose reports
-        arrive as `sig_progress(request_id, done, total)`."""
+        arrive as `sig_progress(request_id, done, total)`. With `owner`, the callbacks are
+        dropped if that widget has been deleted by the time the answer arrives (a window
+        closed while its request was in flight)."""
         request_id = next(self._ids)
         if self._closed:  # shutting down: the executor may already be gone
             return request_id
         self._callbacks[request_id] = (on_result, on_error)
+        if owner is not None:
+            self._owners[request_id] = owner
         if with_progress:
             kwargs["progress"] = self.progress_callback(request_id)
         future = self._executor.submit(fn, *args, **kwargs)
@@ -98,6 +104,7 @@ class ServiceBridge(QObject):
     def forget(self, request_id: int) -> None:
         """Drop the callbacks of a call whose answer is no longer wanted."""
         self._callbacks.pop(request_id, None)
+        self._owners.pop(request_id, None)
 
     def close(self) -> None:
         """Stop delivering: later answers are dropped (used when the window goes away)."""
@@ -125,6 +132,9 @@ class ServiceBridge(QObject):
         if self._closed:
             return
         on_result, on_error = self._callbacks.pop(request_id, (None, None))
+        owner = self._owners.pop(request_id, None)
+        if owner is not None and not shiboken6.isValid(owner):
+            on_result = on_error = None  # its window is gone; the answer goes nowhere
         if isinstance(exc, BaseException):
             if not isinstance(exc, KestrelError):
                 log.error("service call %s failed", request_id, exc_info=exc)
@@ -135,7 +145,9 @@ class ServiceBridge(QObject):
         if on_result is not None:
             on_result(value)
         self.sig_result.emit(request_id, value)
-        change = value if isinstance(value, ChangeSet) else None
+        change = value if isinstance(value, ChangeSet) else getattr(value, "change", None)
+        if not isinstance(change, ChangeSet):
+            change = None
         if isinstance(value, tuple):
             change = next((v for v in value if isinstance(v, ChangeSet)), None)
         if change is not None:

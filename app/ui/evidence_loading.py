@@ -73,7 +73,7 @@ class RevealDialog(CheckingDialog):
         self._request = self._bridge.call(
             opened_image, evidence.reveal_evidence, self._console, self._session,
             self._evidence_id, self.reason.toPlainText(),
-            on_result=self._revealed, on_error=self.failed)
+            on_result=self._revealed, on_error=self.failed, owner=self)
 
     def _revealed(self, loaded: LoadedImage) -> None:
         self._request = None

@@ -102,7 +102,7 @@ class EvidenceViewer(QWidget):
         self._show_notice("Opening…", failed=False)
         self._bridge.call(incident_view.view_incident, self._console, self._session,
                           incident_id, on_result=lambda d: self._shown(incident_id, d),
-                          on_error=lambda exc: self._failed(incident_id, exc))
+                          on_error=lambda exc: self._failed(incident_id, exc), owner=self)
 
     def forget(self) -> None:
         """Drop the picture (revealed or not) and ignore answers still on their way."""
@@ -126,7 +126,7 @@ class EvidenceViewer(QWidget):
             self._bridge.call(opened_image, evidence.open_evidence, self._console,
                               self._session, shot.id,
                               on_result=lambda img: self._image(incident_id, img),
-                              on_error=lambda exc: self._failed(incident_id, exc))
+                              on_error=lambda exc: self._failed(incident_id, exc), owner=self)
 
     def _image(self, incident_id: int, loaded: LoadedImage) -> None:
         if not self._current(incident_id) or self.detail is None:
@@ -156,7 +156,7 @@ class EvidenceViewer(QWidget):
         """Who has seen it, this view and open included (so asked once they are audited)."""
         self._bridge.call(incident_view.sightings, self._console, self._session, incident_id,
                           on_result=lambda s: self._current(incident_id)
-                          and self.facts.show_sightings(s))
+                          and self.facts.show_sightings(s), owner=self)
 
     def _current(self, incident_id: int) -> bool:
         return incident_id == self._incident_id

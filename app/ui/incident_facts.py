@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -58,6 +59,8 @@ class IncidentFacts(QWidget):
         self.verification = QLabel()
         self.verification.setWordWrap(True)
         self.verification.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.timeline_button = QPushButton("Pupil timeline  (t)")
+        self.timeline_button.setEnabled(False)
         self.seen = QLabel("—")
         self.seen.setObjectName("Muted")
         self.seen.setWordWrap(True)
@@ -70,6 +73,7 @@ class IncidentFacts(QWidget):
         layout.setSpacing(8)
         layout.addWidget(self.heading)
         layout.addLayout(self.facts)
+        layout.addWidget(self.timeline_button, 0, Qt.AlignmentFlag.AlignLeft)
         for title, widget, stretch in (("Matches  (n / p to step)", self.matches, 0),
                                        ("Captured text", self.text, 1),
                                        ("Verification", self.verification, 0),
@@ -84,6 +88,7 @@ class IncidentFacts(QWidget):
         self.heading.setText(f"{category.name if category else detail.category_key} · "
                              f"{severity_text(detail.severity)} · {detail.status.label}")
         self._fill_facts(detail)
+        self.timeline_button.setEnabled(detail.subject_id is not None)
         self.matches.clear()
         for match in detail.matches:
             item = QListWidgetItem(f"“{match.text}”  ·  {_category_name(match.category_key)}")

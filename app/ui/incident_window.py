@@ -18,10 +18,11 @@ from app.services.console import Console
 from app.services.users import UserSession
 from app.ui.bridge import ServiceBridge
 from app.ui.evidence_viewer import EvidenceViewer
+from app.ui.pupil_timeline import PupilTimelineWindow
 from app.ui.triage_actions import KEY_ACTS
 
-HINT = ("j / k next / previous incident   ·   n / p next / previous match   ·   + − 0 1 zoom"
-        "   ·   r f e c triage   ·   2–5 severity   ·   a assign   ·   Esc back to the list")
+HINT = ("j / k next / previous incident  ·  n / p next / previous match  ·  + − 0 1 zoom  ·  "
+        "r f e c triage  ·  2–5 severity  ·  a assign  ·  t pupil timeline  ·  Esc back")
 _STEPS = {Qt.Key.Key_J: 1, Qt.Key.Key_K: -1}  # arrows stay with the picture (panning)
 
 
@@ -36,7 +37,10 @@ class IncidentWindow(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Incident — Kestrel")
         self.resize(1280, 800)
+        self._bridge, self._console, self._session = bridge, console, session
         self.viewer = EvidenceViewer(bridge, console, session, self)
+        self.timeline: PupilTimelineWindow | None = None
+        self.viewer.facts.timeline_button.clicked.connect(self.open_timeline)
         hint = QLabel(HINT)
         hint.setObjectName("Hint")
         layout = QVBoxLayout(self)
@@ -55,10 +59,29 @@ class IncidentWindow(QDialog):
         plain = not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
         if plain and key in _STEPS:
             self.sig_step.emit(_STEPS[key])
+        elif plain and key == Qt.Key.Key_T:
+            self.open_timeline()
         elif plain and key in KEY_ACTS and key not in (Qt.Key.Key_N, Qt.Key.Key_1):
             self.sig_triage.emit(key)
         else:
             super().keyPressEvent(event)  # Esc closes
+
+    def open_timeline(self) -> None:
+        """The shown incident's pupil: everything about them on one line of time."""
+        detail = self.viewer.detail
+        if detail is None or detail.subject_id is None:
+            return
+        if self.timeline is None:
+            self.timeline = PupilTimelineWindow(self._bridge, self._console, self._session,
+                                                self)
+            self.timeline.sig_open_incident.connect(self._from_timeline)
+        self.timeline.load(detail.subject_id)
+        self.timeline.show()
+
+    def _from_timeline(self, incident_id: int) -> None:
+        if self.timeline is not None:
+            self.timeline.close()
+        self.show_incident(incident_id)
 
     def done(self, result: int) -> None:
         self.viewer.forget()  # revealed pixels do not outlive the window

@@ -60,7 +60,7 @@ class TriageActions(QObject):
         if self._staff is None:
             self._view.bridge.call(triage.assignable_staff, self._view.console,
                                    self._view.session, on_result=self._staff_arrived,
-                                   on_error=self._failed)
+                                   on_error=self._failed, owner=self._view)
         else:
             self._show_assign_menu()
 
@@ -74,7 +74,7 @@ class TriageActions(QObject):
         if ok and body.strip():
             self._view.bridge.call(triage.add_note, self._view.console, self._view.session,
                                    ids[0], body, on_result=lambda _c: self._view.message
-                                   .setText("Note saved."), on_error=self._failed)
+                                   .setText("Note saved."), on_error=self._failed, owner=self._view)
 
     def undo(self) -> None:
         if not self._undo:
@@ -83,7 +83,7 @@ class TriageActions(QObject):
         done = self._undo.pop()
         self._view.bridge.call(triage.undo, self._view.console, self._view.session, done,
                                on_result=lambda c: self._applied(c, done.before),
-                               on_error=self._failed)
+                               on_error=self._failed, owner=self._view)
 
     # --- plumbing ---------------------------------------------------------------------------
     def _ids(self) -> list[int]:
@@ -98,7 +98,7 @@ class TriageActions(QObject):
             return
         self._view.message.clear()
         self._view.bridge.call(fn, self._view.console, self._view.session, ids, *args,
-                               on_result=self._committed, on_error=self._failed)
+                               on_result=self._committed, on_error=self._failed, owner=self._view)
         if moves_on and len(ids) == 1:
             self._view.select_next()
 

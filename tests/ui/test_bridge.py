@@ -85,3 +85,18 @@ def test_wait_for_reports_progress(qtbot, bridge):
 
     assert wait_for(bridge, work, with_progress=True, label="Working…") == "finished"
     qtbot.waitUntil(lambda: (3, 3) in reports, timeout=5_000)
+
+
+def test_an_answer_for_a_window_already_closed_goes_nowhere(qtbot, bridge):
+    from PySide6.QtWidgets import QLabel
+
+    label = QLabel()
+    gate = threading.Event()
+    called = []
+    with qtbot.waitSignal(bridge.sig_result, timeout=5_000):
+        bridge.call(lambda: gate.wait(5) and "late", owner=label,
+                    on_result=lambda v: called.append(label.setText(v)))
+        label.deleteLater()
+        qtbot.waitUntil(lambda: not __import__("shiboken6").isValid(label), timeout=5_000)
+        gate.set()
+    assert called == []  # no "Internal C++ object already deleted" from the callback

@@ -253,3 +253,30 @@ def test_space_opens_the_incident_window_and_j_and_esc_keep_the_lists_place(
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=TIMEOUT)
     assert view.table.currentIndex().row() == 2 and window.viewer.loaded is None
+
+
+def test_t_opens_the_pupils_timeline_and_enter_opens_an_incident_from_it(
+        qtbot, bridge, shots: DemoInstall) -> None:  # type: ignore[no-untyped-def]
+    from app.ui.incident_window import IncidentWindow
+    _evidence_id, incident_id, _sha = _evidence(shots, restricted=False)[0]
+    window = IncidentWindow(bridge, shots.console, shots.sign_in("dsl"))
+    qtbot.addWidget(window)
+    window.show_incident(incident_id)
+    qtbot.waitUntil(lambda: window.viewer.detail is not None, timeout=TIMEOUT)
+    qtbot.keyClick(window, Qt.Key.Key_T)
+    assert window.timeline is not None
+    with qtbot.waitSignal(window.timeline.sig_loaded, timeout=TIMEOUT):
+        pass
+    data = window.timeline.data
+    assert data is not None and data.subject_id == window.viewer.detail.subject_id
+    incidents_shown = [e for e in data.entries if e.kind == "incident"]
+    assert incident_id in {e.incident_id for e in incidents_shown}
+    assert window.timeline.entries.count() == len(data.entries)
+    (scatter,) = window.timeline.strip.getPlotItem().listDataItems()
+    assert len(scatter.points()) == len(incidents_shown) == data.total
+    row = next(i for i, e in enumerate(data.entries) if e.kind == "incident")
+    window.timeline.entries.setCurrentRow(row)
+    qtbot.keyClick(window.timeline.entries, Qt.Key.Key_Return)
+    wanted = data.entries[row].incident_id
+    qtbot.waitUntil(lambda: window.viewer.detail is not None
+                    and window.viewer.detail.id == wanted, timeout=TIMEOUT)
