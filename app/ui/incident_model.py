@@ -122,6 +122,10 @@ class IncidentTableModel(RowTableModel[IncidentRow]):
         self.sig_load_failed.emit(user_message(exc))
 
     # -- triage ------------------------------------------------------------------------------
+    def index_of(self, incident_id: int) -> int | None:
+        """The row showing this incident, if it is loaded."""
+        return self._row_of.get(incident_id)
+
     def apply_change(self, incident_ids: Iterable[int], **values: Any) -> None:
         """Show a change the service has committed (status, severity or assignee_name)."""
         for incident_id in incident_ids:

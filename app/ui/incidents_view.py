@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from app.domain.dto import IncidentQuery
 from app.services.console import Console
 from app.services.users import UserSession
+from app.ui import list_place
 from app.ui.bridge import ServiceBridge
 from app.ui.incident_filters import IncidentFilterBar
 from app.ui.incident_model import COLUMNS, IncidentTableModel
@@ -105,6 +106,7 @@ class IncidentsView(QWidget):
         self.news.setVisible(False)
         self._news_count = 0
         self.window: IncidentWindow | None = None
+        self._place: list_place.ListPlace | None = None
         self.triage = TriageActions(self)
         self._set_up_table()
         self._lay_out()
@@ -176,7 +178,9 @@ class IncidentsView(QWidget):
 
     # -- loading -----------------------------------------------------------------------------
     def reload(self) -> None:
-        self._query_changed(self.filters.query())
+        """F5 or the news button: load again, keeping the DSL's place (`list_place`)."""
+        self._place = list_place.remember(self.table, self.model, self._news_count)
+        self._query_changed(self.filters.query(), keep_place=True)
 
     def notify_arrivals(self, count: int) -> None:
         """Say that incidents arrived; the list itself waits for F5 (or a click), so nothing
@@ -186,7 +190,9 @@ class IncidentsView(QWidget):
         self.news.setText(f"{self._news_count} new {noun} arrived · F5 to show")
         self.news.setVisible(True)
 
-    def _query_changed(self, query: IncidentQuery) -> None:
+    def _query_changed(self, query: IncidentQuery, keep_place: bool = False) -> None:
+        if not keep_place:
+            self._place = None
         self._news_count = 0
         self.news.setVisible(False)
         self.message.clear()
@@ -195,6 +201,8 @@ class IncidentsView(QWidget):
         self.model.set_query(query)
 
     def _page_loaded(self, count: int, first: bool) -> None:
+        if self._place is not None and list_place.restore(self.table, self.model, self._place):
+            self._place = None
         shown = self.model.rowCount()
         if shown == 0:
             self.summary.setText("No incidents match these filters.")

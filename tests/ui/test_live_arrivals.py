@@ -43,9 +43,17 @@ def test_arrivals_are_announced_then_shown_with_their_content_opened(qtbot, brid
         live.feed.stop()  # no more arrivals, so the count below is the whole story
         qtbot.waitUntil(lambda: bridge.pending == 0, timeout=TIMEOUT)
         view.focus_table()
+        view.table.selectRow(6)  # the DSL is working on the seventh incident, part scrolled
+        view.table.verticalScrollBar().setValue(3)
+        kept = view.model.row_at(6).id
+        kept_top = view.table.visualRect(view.table.currentIndex()).top()
         with qtbot.waitSignal(view.model.sig_page_loaded, timeout=TIMEOUT):
             qtbot.keyClick(view.table, Qt.Key.Key_F5)
         assert not view.news.isVisible()
         assert view.model.row_at(0).id != first_row  # the newest incident now leads
+        current = view.table.currentIndex()
+        assert view.model.row_at(current.row()).id == kept  # same incident, same place
+        assert current.row() > 6 and view.selected_ids() == [kept]
+        assert abs(view.table.visualRect(current).top() - kept_top) < view.table.rowHeight(0)
     finally:
         live.stop()
