@@ -49,6 +49,8 @@ class IncidentQuery:
     text: str | None = None
     captured_from: datetime | None = None
     captured_to: datetime | None = None
+    source: str | None = None  # "typed" or "screen"
+    assignee_id: int | None = None
     sort: str = "newest"
 
 

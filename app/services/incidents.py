@@ -9,7 +9,7 @@ from typing import Any
 
 from app.domain.categories import CATEGORY_BY_KEY
 from app.domain.dto import SORTS, IncidentPage, IncidentQuery, IncidentRow
-from app.domain.enums import IncidentStatus
+from app.domain.enums import IncidentStatus, Source
 from app.errors import ValidationError
 from app.security.authorisation import Permission
 from app.services.console import Console
@@ -54,12 +54,15 @@ def _filter(q: IncidentQuery, category_ids: dict[str, int]) -> ListFilter:
         raise ValidationError("Severity runs from 1 to 5.")
     if q.year_group is not None and not 1 <= q.year_group <= 14:
         raise ValidationError("Year groups run from 1 to 14.")
+    if q.source is not None and q.source not in {s.value for s in Source}:
+        raise ValidationError("Source is typed or on screen.")
     return ListFilter(
         statuses=tuple(s.value for s in q.statuses),
         category_ids=tuple(category_ids[k] for k in q.category_keys),
         min_severity=q.min_severity, year_group=q.year_group, subject_id=q.subject_id,
         fts_query=fts_query(q.text) if q.text else None,
-        captured_from=q.captured_from, captured_to=q.captured_to)
+        captured_from=q.captured_from, captured_to=q.captured_to, source=q.source,
+        assignee_id=q.assignee_id)
 
 
 def _row(r: Any) -> IncidentRow:

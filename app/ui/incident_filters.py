@@ -1,4 +1,5 @@
-"""The filter bar above the incident list: status, category, minimum severity, search, sort.
+"""The filter bar above the incident list: saved filters, status, category, minimum severity,
+source, "mine", search, sort.
 
 It only turns the controls into an `IncidentQuery` and says when that query changed; the
 model runs it. Typing in the search box waits 300 ms of quiet before asking, so each keystroke
@@ -13,7 +14,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
 
 from app.domain.categories import CATEGORIES
 from app.domain.dto import IncidentQuery
@@ -31,13 +41,34 @@ _SORT_CHOICES = (("Newest first", "newest"), ("Oldest first", "oldest"),
                  ("Most severe first", "severity"))
 
 
+BUILT_IN_FILTERS: tuple[tuple[str, IncidentQuery], ...] = (
+    ("New, severity 4+", IncidentQuery(statuses=(IncidentStatus.NEW,), min_severity=4,
+                                       sort="severity")),
+    ("Open queue, most severe first", IncidentQuery(statuses=OPEN_STATUSES, sort="severity")),
+    ("Typed by pupils, new", IncidentQuery(statuses=(IncidentStatus.NEW,), source="typed")),
+)
+
+
 class IncidentFilterBar(QWidget):
-    """Controls that describe which incidents to list; emits `sig_query_changed(query)`."""
+    """Controls that describe which incidents to list; emits `sig_query_changed(query)`.
+    `sig_save(name)` asks to save the current filter under a name (the view saves it)."""
 
     sig_query_changed = Signal(object)
+    sig_save = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, user_id: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._user_id = user_id
+        self.saved = QComboBox()
+        self.saved.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.save_button = QPushButton("Save…")
+        self.source = ChoiceCombo([("Typed or on screen", None), ("Typed", "typed"),
+                                   ("On screen", "screen")])
+        self.mine = QCheckBox("Mine")
+        self.mine.setToolTip("Only incidents assigned to me")
+        self.mine.setVisible(user_id is not None)
+        self._saved_queries: list[IncidentQuery | None] = []
+        self.set_saved([])
         self.status = ChoiceCombo(_STATUS_CHOICES)
         self.category = ChoiceCombo([("All categories", ()),
                                      *((c.name, (c.key,)) for c in CATEGORIES)])
@@ -50,8 +81,11 @@ class IncidentFilterBar(QWidget):
         self.search.setMinimumWidth(240)
         self._debounce = debounce_timer(self, SEARCH_DEBOUNCE_MS, self._changed)
         self._lay_out()
-        for combo in (self.status, self.category, self.severity, self.sort):
+        for combo in (self.status, self.category, self.severity, self.sort, self.source):
             combo.currentIndexChanged.connect(self._changed)
+        self.mine.toggled.connect(self._changed)
+        self.saved.activated.connect(self._saved_chosen)
+        self.save_button.clicked.connect(self._ask_name)
         self.search.textChanged.connect(self._debounce.start)
         self.search.returnPressed.connect(self._search_now)
 
@@ -59,8 +93,10 @@ class IncidentFilterBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
+        layout.addWidget(self.saved)
+        layout.addWidget(self.save_button)
         for caption, widget in (("Show", self.status), (None, self.category),
-                                (None, self.severity)):
+                                (None, self.severity), (None, self.source), (None, self.mine)):
             if caption:
                 label = QLabel(caption)
                 label.setObjectName("Muted")
@@ -76,21 +112,53 @@ class IncidentFilterBar(QWidget):
             category_keys=self.category.value(),
             min_severity=self.severity.value(),
             text=text or None,
+            source=self.source.value(),
+            assignee_id=self._user_id if self.mine.isChecked() else None,
             sort=self.sort.value())
 
-    def show_new_at_or_above(self, severity: int) -> None:
-        """The alert's list: New incidents at or above `severity`, most severe first."""
+    def set_saved(self, saved: list[tuple[str, IncidentQuery]]) -> None:
+        """The saved-filter menu: built-in filters, then the user's own."""
+        self.saved.clear()
+        self.saved.addItem("Saved filters")
+        self._saved_queries = [None]
+        for name, query in (*BUILT_IN_FILTERS, *saved):
+            self.saved.addItem(name)
+            self._saved_queries.append(query)
+
+    def apply(self, query: IncidentQuery) -> None:
+        """Show `query` in the controls (what they cannot express is left at its default)."""
         self.blockSignals(True)
         try:
-            self.status.select_value((IncidentStatus.NEW,))
-            self.category.setCurrentIndex(0)
-            self.severity.select_value(severity if severity > 1 else None)
-            self.search.clear()
-            self.sort.select_value("severity")
+            self.status.select_value(query.statuses)
+            self.category.select_value(query.category_keys)
+            self.severity.select_value(query.min_severity)
+            self.source.select_value(query.source)
+            self.mine.setChecked(query.assignee_id is not None
+                                 and query.assignee_id == self._user_id)
+            self.search.setText(query.text or "")
+            self.sort.select_value(query.sort)
         finally:
             self.blockSignals(False)
         self._debounce.stop()
         self._changed()
+
+    def _saved_chosen(self, index: int) -> None:
+        query = self._saved_queries[index] if 0 <= index < len(self._saved_queries) else None
+        if query is not None:
+            self.apply(query)
+        self.saved.setCurrentIndex(0)
+
+    def _ask_name(self) -> None:
+        name, ok = QInputDialog.getText(self, "Save filter — Kestrel",
+                                        "Name for this filter:")
+        if ok and name.strip():
+            self.sig_save.emit(name.strip())
+
+    def show_new_at_or_above(self, severity: int) -> None:
+        """The alert's list: New incidents at or above `severity`, most severe first."""
+        self.apply(IncidentQuery(statuses=(IncidentStatus.NEW,),
+                                 min_severity=severity if severity > 1 else None,
+                                 sort="severity"))
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -118,8 +186,8 @@ class ChoiceCombo(QComboBox):
         return self._values[self.currentIndex()]
 
     def select_value(self, value: Any) -> None:
-        if value in self._values:
-            self.setCurrentIndex(self._values.index(value))
+        """Choose the choice carrying `value`; the first choice if none does."""
+        self.setCurrentIndex(self._values.index(value) if value in self._values else 0)
 
 
 def _severity_choice(severity: Severity) -> str:

@@ -11,12 +11,13 @@ Threading: GUI thread only; service calls go through `ServiceBridge`.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -24,10 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.dto import IncidentQuery
+from app.services import preferences
 from app.services.console import Console
 from app.services.users import UserSession
 from app.ui import list_place
-from app.ui.bridge import ServiceBridge
+from app.ui.bridge import ServiceBridge, user_message
 from app.ui.incident_filters import IncidentFilterBar
 from app.ui.incident_model import COLUMNS, IncidentTableModel
 from app.ui.incident_window import IncidentWindow
@@ -38,7 +40,7 @@ _MOVES = {Qt.Key.Key_J: Qt.Key.Key_Down, Qt.Key.Key_K: Qt.Key.Key_Up}
 # Each column starts wide enough for this typical content; "App / window" takes the rest.
 COLUMN_SAMPLES = ("Wed 30 Sep 23:59", "3 Elevated", "Drugs / substance abuse",
                   "Charlotte Richardson", "Year", "go back to your country", None,
-                  "False positive", "SCI-LAPTOP-046")
+                  "False positive", "Charlotte Richardson", "SCI-LAPTOP-046")
 _ICON_COLUMNS = (1, 2)  # severity dot, restricted lock
 KEY_HINT = ("j / k move · Space open · r Reviewing · f False positive · e Escalate · "
             "c Closed · 1–5 severity · a assign · n note · Ctrl+Z undo · / search")
@@ -93,7 +95,7 @@ class IncidentsView(QWidget):
         self._bridge, self._console, self._session = bridge, console, session
         self._first_seen = False
         self.model = IncidentTableModel(bridge, console, session, parent=self)
-        self.filters = IncidentFilterBar()
+        self.filters = IncidentFilterBar(session.user.id)
         self.table = IncidentTable()
         self.summary = QLabel("Loading…")
         self.summary.setObjectName("Muted")
@@ -112,6 +114,8 @@ class IncidentsView(QWidget):
         self._lay_out()
         self._connect()
         self.model.set_query(self.filters.query())
+        self._bridge.call(preferences.list_preferences, console, session,
+                          on_result=self._preferences, owner=self)
 
     def _set_up_table(self) -> None:
         # Sorting is a filter-bar choice, done in SQL; several rows can be triaged at once.
@@ -169,6 +173,10 @@ class IncidentsView(QWidget):
         self.table.sig_search.connect(self.filters.focus_search)
         self.table.sig_reload.connect(self.reload)
         self.table.sig_open.connect(self.open_current)
+        self.filters.sig_save.connect(self._save_filter)
+        header = self.table.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
         self.table.doubleClicked.connect(self.open_current)
         self.retry.clicked.connect(self.reload)
         self.news.clicked.connect(self.reload)
@@ -244,6 +252,35 @@ class IncidentsView(QWidget):
         current = self.table.currentIndex()
         if current.isValid() and current.row() + 1 < self.model.rowCount():
             self.table.selectRow(current.row() + 1)
+
+    # -- preferences: saved filters and columns ---------------------------------------------
+    def _preferences(self, prefs: preferences.ListPreferences) -> None:
+        self.filters.set_saved([(s.name, s.query) for s in prefs.saved])
+        for column, name in enumerate(COLUMNS):
+            self.table.setColumnHidden(column, name in prefs.hidden_columns)
+
+    def _save_filter(self, name: str) -> None:
+        self._bridge.call(preferences.save_filter, self._console, self._session, name,
+                          self.filters.query(), on_result=self._preferences,
+                          on_error=lambda exc: self.message.setText(user_message(exc)),
+                          owner=self)
+
+    def _column_menu(self, point: QPoint) -> None:
+        """Right-click on the header: tick the columns to show (kept per user)."""
+        menu = QMenu(self)
+        for column, name in enumerate(COLUMNS):
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(column))
+            action.setEnabled(column != 0)  # the time always shows
+            action.toggled.connect(lambda on, c=column: self._show_column(c, on))
+        menu.popup(self.table.horizontalHeader().mapToGlobal(point))
+
+    def _show_column(self, column: int, shown: bool) -> None:
+        self.table.setColumnHidden(column, not shown)
+        hidden = tuple(n for c, n in enumerate(COLUMNS) if self.table.isColumnHidden(c))
+        self._bridge.call(preferences.set_hidden_columns, self._console, self._session,
+                          hidden, owner=self)
 
     # -- the incident window ---------------------------------------------------------------
     def open_current(self) -> None:

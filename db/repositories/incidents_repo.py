@@ -61,6 +61,8 @@ class ListFilter:
     fts_query: str | None = None
     captured_from: datetime | None = None
     captured_to: datetime | None = None
+    source: str | None = None
+    assignee_id: int | None = None
 
 
 def next_id(session: Session) -> int:
@@ -239,6 +241,10 @@ def _conditions(session: Session, flt: ListFilter,
         cond.append(Incident.captured_at >= flt.captured_from)
     if flt.captured_to is not None:
         cond.append(Incident.captured_at < flt.captured_to)
+    if flt.source is not None:
+        cond.append(Incident.source == flt.source)
+    if flt.assignee_id is not None:
+        cond.append(Incident.assignee_id == flt.assignee_id)
     if flt.fts_query:
         cond.append(_text_match(session, flt.fts_query, probe_text))
     return cond
@@ -258,18 +264,8 @@ def _text_match(session: Session, query: str, probe: bool) -> ColumnElement[bool
     return document.op("@@")(func.plainto_tsquery("simple", query))
 
 
-def set_status(session: Session, ids: Sequence[int], status: str) -> int:
-    result = session.execute(update(Incident).where(Incident.id.in_(ids)).values(status=status))
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
 def count(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(Incident)).scalar_one())
-
-
-def statuses_of(session: Session, ids: Sequence[int]) -> dict[int, str]:
-    return {i: s for i, s in session.execute(
-        select(Incident.id, Incident.status).where(Incident.id.in_(ids))).all()}
 
 
 def count_by(session: Session, what: str) -> dict[str, int]:
