@@ -7,6 +7,7 @@ sealed evidence files against their recorded hashes, without decrypting anything
 from __future__ import annotations
 
 from app.domain.dto import AuditEntry, VerifyReport
+from app.errors import ValidationError
 from app.security.authorisation import Permission
 from app.services import audit
 from app.services.console import Console
@@ -15,11 +16,24 @@ from db.repositories import audit_repo, evidence_repo
 
 
 def recent_events(console: Console, session: UserSession, limit: int = 200,
-                  before_seq: int | None = None) -> list[AuditEntry]:
+                  before_seq: int | None = None, actor: str | None = None,
+                  action_prefix: str | None = None,
+                  target: str | None = None) -> list[AuditEntry]:
+    """Newest first, optionally only one person's, one kind of act's, or one record's."""
     session.require(Permission.VIEW_AUDIT)
+    if not 1 <= limit <= 5000:
+        raise ValidationError("Show 1 to 5,000 audit events at a time.")
+    actor, target = _clean(actor, 100), _clean(target, 200)
     with console.reading() as db:
         return [AuditEntry(e.seq, e.ts, e.actor, e.action, e.target, e.details)
-                for e in audit_repo.recent(db, limit, before_seq)]
+                for e in audit_repo.recent(db, limit, before_seq, actor=actor,
+                                           action_prefix=_clean(action_prefix, 64),
+                                           target=target)]
+
+
+def _clean(value: str | None, limit: int) -> str | None:
+    value = (value or "").strip()[:limit]
+    return value or None
 
 
 def verify_install(console: Console) -> VerifyReport:

@@ -46,8 +46,17 @@ def checkpoints(session: Session) -> Sequence[AuditCheckpoint]:
     return session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)).scalars().all()
 
 
-def recent(session: Session, limit: int, before_seq: int | None = None) -> Sequence[AuditEvent]:
+def recent(session: Session, limit: int, before_seq: int | None = None, *,
+           actor: str | None = None, action_prefix: str | None = None,
+           target: str | None = None) -> Sequence[AuditEvent]:
+    """Newest first; `target` is exact (indexed), `action_prefix` like "incident."."""
     stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)
     if before_seq is not None:
         stmt = stmt.where(AuditEvent.seq < before_seq)
+    if actor:
+        stmt = stmt.where(AuditEvent.actor == actor)
+    if action_prefix:
+        stmt = stmt.where(AuditEvent.action.startswith(action_prefix, autoescape=True))
+    if target:
+        stmt = stmt.where(AuditEvent.target == target)
     return session.execute(stmt).scalars().all()
