@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: run demo test lint typecheck contracts unit perf perf-full clean venv
+.PHONY: run demo test lint typecheck contracts unit perf perf-full clean venv screenshots
 
 venv: $(STAMP)
 
@@ -35,6 +35,10 @@ unit: $(STAMP)
 	 if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 test: lint typecheck contracts unit   ## everything CI runs
+
+screenshots: $(STAMP)  ## README pictures from a fresh demo school (docs/*.png), under Xvfb
+	if command -v xvfb-run >/dev/null; then QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24" \
+	  $(BIN)/python -m tests.screenshots docs; else $(BIN)/python -m tests.screenshots docs; fi
 
 perf: $(STAMP)         ## benchmarks, small scale (< 1 minute)
 	$(BIN)/python -m tests.perf --scale small

@@ -25,9 +25,32 @@ from PySide6.QtWidgets import (
 )
 
 ZOOM_STEP = 1.25
+BOX_MARGIN_PX = 3  # the outline sits this far outside the word on screen, so it never hides it
+FILL_ALPHA = 45
 ZOOM_MIN, ZOOM_MAX = 0.05, 8.0
 BOX_PEN_PX = 3  # on screen, whatever the zoom (cosmetic pen)
 FLASH_MS, FLASHES = 140, 6
+
+
+class MatchBoxItem(QGraphicsRectItem):
+    """A word's box: a light tint over the word and an outline drawn a few screen pixels
+    outside it, whatever the zoom (at "fit" a word may be only 5 pixels high)."""
+
+    def boundingRect(self) -> QRectF:
+        return self.rect().adjusted(-40, -40, 40, 40)  # room for the margin at low zoom
+
+    def paint(self, painter: QPainter, option: object, widget: object = None) -> None:
+        on_screen = painter.transform().mapRect(self.rect())
+        margin = BOX_MARGIN_PX
+        painter.save()
+        painter.resetTransform()
+        tint = QColor(self.pen().color())
+        tint.setAlpha(FILL_ALPHA)
+        painter.fillRect(on_screen, tint)
+        painter.setPen(self.pen())
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(on_screen.adjusted(-margin, -margin, margin, margin))
+        painter.restore()
 
 
 @dataclass(frozen=True)
@@ -76,8 +99,11 @@ class EvidenceCanvas(QGraphicsView):
         for mark in marks:
             pen = QPen(QColor(mark.colour), BOX_PEN_PX)
             pen.setCosmetic(True)
-            item = self._scene.addRect(QRectF(mark.x, mark.y, mark.width, mark.height), pen)
+            pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+            item = MatchBoxItem(QRectF(mark.x, mark.y, mark.width, mark.height))
+            item.setPen(pen)
             item.setZValue(1)
+            self._scene.addItem(item)
             self._boxes.append((mark, item))
         self.zoom_fit()
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from app.services import incident_view
 from app.services.demo_school import create_demo_school
+from app.ui.evidence_canvas import BOX_MARGIN_PX
 from app.ui.evidence_loading import RevealDialog
 from app.ui.evidence_viewer import EvidenceViewer
 from app.ui.incidents_view import IncidentsView
@@ -111,11 +112,12 @@ def _close(colour: QColor, want: QColor, slack: int = 40) -> bool:
 
 
 def _check_boxes(viewer: EvidenceViewer, grab: QImage) -> int:
-    """Each visible box: its outline is in the category colour where the scene says the word's
-    box is. Returns how many boxes were checked."""
+    """Each visible box: its outline is in the category colour just outside where the scene
+    says the word's box is. Returns how many boxes were checked."""
     checked = 0
     for mark, item in viewer.canvas.box_items():
-        rect: QRect = viewer.canvas.mapFromScene(item.rect()).boundingRect()
+        word: QRect = viewer.canvas.mapFromScene(item.rect()).boundingRect()
+        rect = word.adjusted(-BOX_MARGIN_PX, -BOX_MARGIN_PX, BOX_MARGIN_PX, BOX_MARGIN_PX)
         if not grab.rect().contains(rect):
             continue
         want = QColor(mark.colour)

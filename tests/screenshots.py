@@ -1,0 +1,107 @@
+"""`make screenshots`: PNGs of the console on a freshly seeded demo school, for the README.
+
+    python -m tests.screenshots [OUT_DIR]      (default: docs/)
+
+Writes screenshot-console.png (the incident list at 8 a.m., with the alert banner),
+screenshot-viewer.png (the evidence viewer with a match boxed) and screenshot-timeline.png
+(a pupil's timeline). `make screenshots` runs it under Xvfb; anywhere else it uses Qt's
+offscreen platform. Only synthetic demo data is ever shown.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _settle(app: object, until: Callable[[], bool], seconds: float = 20) -> None:
+    end = time.monotonic() + seconds
+    while not until() and time.monotonic() < end:
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.02)
+    for _ in range(20):  # let paint events run
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.01)
+
+
+def main(out: Path) -> None:
+    from PySide6.QtWidgets import QApplication
+    from sqlalchemy import select
+
+    from app.services import users
+    from app.services.demo_school import DEMO_PASSWORD, create_demo_school
+    from app.services.executor import DbExecutor
+    from app.ui.bridge import ServiceBridge
+    from app.ui.look import apply_look
+    from app.ui.main_window import MainWindow
+    from db.models import Evidence, Match
+
+    app = QApplication(sys.argv[:1])
+    apply_look(app)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="kestrel-shots-") as tmp:
+        console = create_demo_school(Path(tmp) / "demo", incidents=400, screenshots=30,
+                                     key_mode="passphrase", passphrase="screenshots only",
+                                     workers=1)
+        executor = DbExecutor()
+        bridge = ServiceBridge(executor)
+        try:
+            session = users.login(console, "dsl", DEMO_PASSWORD)
+            window = MainWindow(console, session, bridge)
+            window.resize(1440, 900)
+            window.show()
+            view = window.incidents_view
+            assert view is not None
+            _settle(app, lambda: view.model.rowCount() > 0 and window.alert_banner.isVisible())
+            view.table.selectRow(2)
+            _settle(app, lambda: True, 0)
+            window.grab().save(str(out / "screenshot-console.png"))
+
+            with console.reading() as db:
+                incident_id = db.execute(
+                    select(Evidence.incident_id).where(
+                        Evidence.restricted.is_(False),
+                        Evidence.incident_id.in_(select(Match.incident_id)
+                                                 .where(Match.boxes != "[]")))
+                    .order_by(Evidence.id.desc())).scalars().first()
+            view.open_current()
+            incident = view.window
+            assert incident is not None and incident_id is not None
+            incident.resize(1400, 860)
+            incident.show_incident(incident_id)
+            _settle(app, lambda: incident.viewer.loaded is not None)
+            incident.viewer.facts.matches.setCurrentRow(0)
+            _settle(app, lambda: True, 0)
+            incident.viewer.canvas._stop_flash()
+            _settle(app, lambda: True, 0)
+            incident.grab().save(str(out / "screenshot-viewer.png"))
+
+            incident.open_timeline()
+            timeline = incident.timeline
+            assert timeline is not None
+            _settle(app, lambda: timeline.data is not None)
+            with console.reading() as db:  # the pupil with the longest history shows best
+                (busiest,) = db.connection().exec_driver_sql(
+                    "SELECT subject_id FROM incidents WHERE subject_id IS NOT NULL "
+                    "GROUP BY subject_id ORDER BY COUNT(*) DESC LIMIT 1").one()
+            timeline.data = None
+            timeline.load(int(busiest))
+            _settle(app, lambda: timeline.data is not None)
+            timeline.grab().save(str(out / "screenshot-timeline.png"))
+            window.close()
+        finally:
+            bridge.close()
+            executor.shutdown(wait=True)
+            console.close()
+    print(f"wrote screenshot-console.png, screenshot-viewer.png and screenshot-timeline.png "
+          f"to {out}")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs"))
