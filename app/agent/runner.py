@@ -1,11 +1,11 @@
 """`agent run`: the capture sources, the recorder and the sender, until asked to stop.
 
 Three kinds of thread: the typed-text worker (fed by the keyboard listener), the screen loop
-(grab → changed? → OCR → match, every `ocr_interval_s`), and the sender (an asyncio loop that
-says hello — which also brings policy and library updates — and drains the outbox, waiting out
-an unreachable console with backoff). Each applies the console's policy as it stands, without a
-restart. `state.json` records what `agent status` reports: last sync, the console, the last
-problem, in one line each.
+(grab → OCR of what is new on it → match, every `ocr_interval_s`), and the sender (an asyncio
+loop that says hello — which also brings policy and library updates — and drains the outbox,
+waiting out an unreachable console with backoff). Each applies the console's policy as it
+stands, without a restart. `state.json` records what `agent status` reports: last sync, the
+console, the last problem, in one line each.
 
 Threading: `Agent.run(stop)` blocks until `stop` is set; call `stop.set()` from a signal handler.
 """
@@ -146,15 +146,14 @@ class Agent:
             try:
                 image = grab_screen()
                 watcher = watcher or ScreenWatcher(self.ocr())
-                region = watcher.changed(image)
-                if region is None:
-                    continue
-                reading = watcher.read(image, self.library.matcher, region)
+                reading = watcher.check(image, self.library.matcher)
             except Exception as exc:  # a display gone, an OCR engine missing: say, go on
                 self._problem("screen", f"The screen could not be read: {exc}")
                 continue
+            if reading is None:  # nothing new on the screen (or it could not be read)
+                continue
             self._solved("screen")
-            if reading is not None and reading.matches:
+            if reading.matches:
                 matches = tuple(m.match for m in reading.matches)
                 self.record(Seen(Source.SCREEN, reading.text, matches, active_window(),
                                  {i: m.boxes for i, m in enumerate(reading.matches)}, image))

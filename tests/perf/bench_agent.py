@@ -6,11 +6,11 @@ receiver in this process (real TLS on loopback, auto-approved enrolment bundle),
 window on; the screen read every `ocr_interval_s` = 5 s when it changed). Two Qt windows: a text
 box that has the focus (the typing's target) and a "class chat" window (40 % of the screen) that
 shows a new page every `CHANGE_S` seconds during the active phase: ten new lines on the next of
-four background shades (grey levels 17 apart). The shade is what makes the agent read it: new
-text alone (same layout, same background) moves the agent's 64×36 grey thumbnail by only
-~0.8–1.0 grey levels, under its change threshold of 2.0 (app.agent.screen), so a scrolling chat
-is never read again. Two 5 s screen ticks are 1 or 2 pages apart, never 4, so every tick sees a
-shade other than the last screen read: every tick is an OCR read, the worst case for CPU.
+four background shades (grey levels 17 apart). The agent reads only what is new on a screen
+(app.agent.changes: changed boxes of a 320×180 thumbnail, then rows compared as "ink" against
+the last screen, so a re-shaded pane is not new text and a scrolled one is recognised), so each
+tick reads the chat's new lines and the tail of the typing — the steady work of a lesson with a
+busy chat open, not a repeated full-screen read.
 
 Phases, after a warm-up (first hello, the OCR child started, the first screen read):
 1. idle: no typing, a static screen (only the text box's caret blinks);
