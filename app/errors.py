@@ -58,3 +58,11 @@ class IntegrityError(KestrelError):
 
 class SessionLockedError(KestrelError):
     """The session is locked (idle lock or signed out); sign in again to continue."""
+
+
+class DatabaseBusyError(KestrelError):
+    """Another program held the database for longer than the busy timeout; try again."""
+
+    def __init__(self) -> None:
+        super().__init__("The database is busy (another Kestrel may be saving or backing up). "
+                         "Nothing was lost; trying again in a moment.")

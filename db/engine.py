@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 from db.errors import WrongKeyError
 
 KEY_BYTES = 32
+BUSY_TIMEOUT_MS = 10_000  # how long a connection waits for another writer before "busy"
 SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
-    "PRAGMA busy_timeout = 10000",
     "PRAGMA temp_store = MEMORY",
     "PRAGMA synchronous = FULL",
     "PRAGMA cache_size = -65536",
@@ -38,7 +38,10 @@ def open_sqlcipher_connection(path: Path, key: bytes) -> Any:
         conn.execute("PRAGMA journal_mode = WAL").fetchone()
     except sqlcipher.DatabaseError as exc:
         conn.close()
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise  # another program holds the file: busy, not a wrong key
         raise WrongKeyError(str(exc)) from None
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
     for pragma in SQLITE_PRAGMAS:
         conn.execute(pragma)
     return conn

@@ -17,9 +17,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.domain.dto import Actor
+from app.errors import DatabaseBusyError
 from app.paths import DataPaths
 from app.security.keystore import OpenKeys
 from app.services import audit
@@ -56,6 +58,8 @@ class Console:
         with Session(self.engine) as session:
             try:
                 yield session
+            except OperationalError as exc:
+                raise busy_or_same(exc) from exc
             finally:
                 session.rollback()
 
@@ -69,6 +73,13 @@ class Console:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def busy_or_same(exc: OperationalError) -> Exception:
+    """SQLite's "database is locked / busy" as a sentence a person can act on (wait); any
+    other database failure unchanged."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return DatabaseBusyError() if "locked" in text or "busy" in text else exc
 
 
 class UnitOfWork:
@@ -95,13 +106,19 @@ class UnitOfWork:
         try:
             if exc_type is not None:
                 self.session.rollback()
+                if isinstance(exc, OperationalError):
+                    raise busy_or_same(exc) from exc
                 return
             if not self._events:
                 self.session.rollback()
                 raise RuntimeError("a unit of work changed state without an audit event")
-            checkpoint = audit.write_events(self.session, self._events,
-                                            self.console.keys.audit_signing_key)
-            self.session.commit()
+            try:
+                checkpoint = audit.write_events(self.session, self._events,
+                                                self.console.keys.audit_signing_key)
+                self.session.commit()
+            except OperationalError as failed:
+                self.session.rollback()
+                raise busy_or_same(failed) from failed
         finally:
             self.session.close()
         if checkpoint is not None:

@@ -11,7 +11,7 @@ Threading: GUI thread only; service calls go through `ServiceBridge`.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.dto import IncidentQuery
+from app.errors import DatabaseBusyError
 from app.services import preferences
 from app.services.console import Console
 from app.services.users import UserSession
@@ -36,6 +37,8 @@ from app.ui.incident_window import IncidentWindow
 from app.ui.tables import set_up_list_table
 from app.ui.triage_actions import KEY_ACTS, TriageActions
 
+BUSY_TEXT = str(DatabaseBusyError())
+BUSY_RETRY_MS = 2_000
 _MOVES = {Qt.Key.Key_J: Qt.Key.Key_Down, Qt.Key.Key_K: Qt.Key.Key_Up}
 # Each column starts wide enough for this typical content; "App / window" takes the rest.
 COLUMN_SAMPLES = ("Wed 30 Sep 23:59", "3 Elevated", "Drugs / substance abuse",
@@ -227,6 +230,13 @@ class IncidentsView(QWidget):
         self.summary.setText("")
         self.message.setText(message)
         self.retry.setVisible(True)
+        if message == BUSY_TEXT:  # calm: say so and try again by itself
+            self.summary.setText("Waiting for the database…")
+            QTimer.singleShot(BUSY_RETRY_MS, self._retry_if_still_waiting)
+
+    def _retry_if_still_waiting(self) -> None:
+        if self.message.text() == BUSY_TEXT and not self.model.is_loading:
+            self._query_changed(self.filters.query(), keep_place=self._place is not None)
 
     # -- triage ------------------------------------------------------------------------------
     @property
