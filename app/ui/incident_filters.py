@@ -11,6 +11,7 @@ Threading: GUI thread only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -37,6 +38,8 @@ _STATUS_CHOICES: tuple[tuple[str, tuple[IncidentStatus, ...]], ...] = (
     ("All statuses", ()),
     *((s.label, (s,)) for s in IncidentStatus),
 )
+_WHEN_CHOICES = (("Any time", None), ("Today", 0), ("Last 7 days", 7), ("Last 30 days", 30),
+                 ("Last 90 days", 90))
 _SORT_CHOICES = (("Newest first", "newest"), ("Oldest first", "oldest"),
                  ("Most severe first", "severity"))
 
@@ -75,13 +78,16 @@ class IncidentFilterBar(QWidget):
         self.severity = ChoiceCombo([("Any severity", None),
                                      *((_severity_choice(s), s.value) for s in Severity if s > 1)])
         self.sort = ChoiceCombo(_SORT_CHOICES)
+        self.when = ChoiceCombo(_WHEN_CHOICES)
+        self.year = ChoiceCombo([("All years", None), *((f"Year {y}", y) for y in range(7, 14))])
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search words and window titles   ( / )")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(240)
         self._debounce = debounce_timer(self, SEARCH_DEBOUNCE_MS, self._changed)
         self._lay_out()
-        for combo in (self.status, self.category, self.severity, self.sort, self.source):
+        for combo in (self.status, self.category, self.severity, self.sort, self.source,
+                      self.year, self.when):
             combo.currentIndexChanged.connect(self._changed)
         self.mine.toggled.connect(self._changed)
         self.saved.activated.connect(self._saved_chosen)
@@ -96,7 +102,8 @@ class IncidentFilterBar(QWidget):
         layout.addWidget(self.saved)
         layout.addWidget(self.save_button)
         for caption, widget in (("Show", self.status), (None, self.category),
-                                (None, self.severity), (None, self.source), (None, self.mine)):
+                                (None, self.severity), (None, self.year), (None, self.when),
+                                (None, self.source), (None, self.mine)):
             if caption:
                 label = QLabel(caption)
                 label.setObjectName("Muted")
@@ -113,6 +120,8 @@ class IncidentFilterBar(QWidget):
             min_severity=self.severity.value(),
             text=text or None,
             source=self.source.value(),
+            year_group=self.year.value(),
+            captured_from=_since(self.when.value()),
             assignee_id=self._user_id if self.mine.isChecked() else None,
             sort=self.sort.value())
 
@@ -133,6 +142,8 @@ class IncidentFilterBar(QWidget):
             self.category.select_value(query.category_keys)
             self.severity.select_value(query.min_severity)
             self.source.select_value(query.source)
+            self.year.select_value(query.year_group)
+            self.when.select_value(None)  # a saved filter keeps no moving "last N days"
             self.mine.setChecked(query.assignee_id is not None
                                  and query.assignee_id == self._user_id)
             self.search.setText(query.text or "")
@@ -188,6 +199,14 @@ class ChoiceCombo(QComboBox):
     def select_value(self, value: Any) -> None:
         """Choose the choice carrying `value`; the first choice if none does."""
         self.setCurrentIndex(self._values.index(value) if value in self._values else 0)
+
+
+def _since(days: int | None) -> datetime | None:
+    """The start of a "last N days" choice, at local midnight (0: today)."""
+    if days is None:
+        return None
+    today = datetime.now().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+    return (today - timedelta(days=days)).astimezone(UTC)
 
 
 def _severity_choice(severity: Severity) -> str:

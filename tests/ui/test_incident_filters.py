@@ -99,3 +99,18 @@ def test_mine_lists_only_what_is_assigned_to_me(qtbot, bridge, demo_install,
     assert set(some) <= set(_ids(view))
     assert all(view.model.row_at(r).assignee_name == dsl_session.user.display_name
                for r in range(view.model.rowCount()))
+
+
+def test_year_group_and_last_days_narrow_the_list_as_the_service_does(
+        qtbot, bridge, demo_install, dsl_session) -> None:  # type: ignore[no-untyped-def]
+    view = _view(qtbot, bridge, demo_install, dsl_session)
+    view.filters.status.select_value(())
+    view.filters.year.select_value(9)
+    view.filters.when.select_value(90)
+    _settled(qtbot, view)
+    query = view.model.query
+    assert query.year_group == 9 and query.captured_from is not None
+    shown = [view.model.row_at(r) for r in range(view.model.rowCount())]
+    assert shown and all(r.year_group == 9 and r.captured_at >= query.captured_from
+                         for r in shown)
+    assert [r.id for r in shown] == _service_ids(demo_install, dsl_session, query)
