@@ -301,6 +301,7 @@ class Case(Base):
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     opened_by: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    summary: Mapped[str] = mapped_column(Text, default="")  # the DSL's own words, for referral
 
 
 class CaseIncident(Base):
@@ -322,6 +323,10 @@ class CaseEntry(Base):
     agency: Mapped[str | None] = mapped_column(String(100), nullable=True)
     agency_reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
     outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
+    contact_with: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Entries are never edited: a correction is a new entry naming the one it corrects.
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("case_entries.id"),
+                                                    nullable=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
