@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app import cli_agent, cli_devices
+from app import cli_agent, cli_cases, cli_devices
 from app.cli_common import (
     add_common,
     data_dir,
@@ -124,6 +124,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="file holding the recovery key (default: ask)")
     recover.set_defaults(handler=_cmd_recover)
     cli_devices.register(sub)
+    cli_cases.register(sub)
     return parser
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from app.errors import ValidationError
 from app.paths import DataPaths, default_demo_dir, default_school_dir
@@ -13,6 +14,8 @@ from app.settings import load_settings
 if TYPE_CHECKING:
     from app.services.console import Console
     from app.services.users import UserSession
+
+T = TypeVar("T")
 
 
 def add_common(p: argparse.ArgumentParser) -> None:
@@ -87,6 +90,15 @@ def sign_in(args: argparse.Namespace, console: Console) -> UserSession:
     if not getattr(args, "user", None) or not getattr(args, "password_file", None):
         raise ValidationError("Sign in for this command with --user NAME --password-file FILE.")
     return users.login(console, args.user, read_secret(args.password_file, "password"))
+
+
+def as_staff(args: argparse.Namespace, act: Callable[[Console, UserSession], T]) -> T:
+    """Open the install, sign in as `--user`, act, and close again."""
+    console = open_console(args, data_dir(args))
+    try:
+        return act(console, sign_in(args, console))
+    finally:
+        console.close()
 
 
 def add_sign_in(p: argparse.ArgumentParser) -> None:

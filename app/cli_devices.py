@@ -11,12 +11,11 @@ import json
 import re
 import signal
 import threading
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from app.cli_common import add_common, add_sign_in, data_dir, open_console, positive, sign_in
+from app.cli_common import add_common, add_sign_in, as_staff, data_dir, open_console, positive
 from app.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -88,15 +87,6 @@ def register(sub: Any) -> None:
     revoke.add_argument("--reason", default="")
     revoke.set_defaults(handler=_cmd_revoke)
     devices.set_defaults(handler=lambda _a: (devices.print_usage(), 2)[1])
-
-
-def _as_staff(args: argparse.Namespace, act: Callable[[Console, UserSession], T]) -> T:
-    """Open the install, sign in as `--user`, act, and close again."""
-    console = open_console(args, data_dir(args))
-    try:
-        return act(console, sign_in(args, console))
-    finally:
-        console.close()
 
 
 def _action(actions: Any, name: str, help_text: str) -> argparse.ArgumentParser:
@@ -177,14 +167,14 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_stats(args: argparse.Namespace) -> int:
     from app.services import stats
 
-    print(json.dumps(_as_staff(args, stats.summary), sort_keys=True))
+    print(json.dumps(as_staff(args, stats.summary), sort_keys=True))
     return 0
 
 
 def _cmd_token(args: argparse.Namespace) -> int:
     from app.services import enrolment
 
-    info = _as_staff(args, lambda console, session: enrolment.save_token_bundle(
+    info = as_staff(args, lambda console, session: enrolment.save_token_bundle(
         console, session, args.uses, args.expires, args.auto_approve, args.label, args.console,
         args.out))
     print(f"Token {info.token_id}: {info.max_uses} device(s) until "
@@ -197,7 +187,7 @@ def _cmd_token(args: argparse.Namespace) -> int:
 def _cmd_code(args: argparse.Namespace) -> int:
     from app.services import enrolment
 
-    code, expires = _as_staff(args, enrolment.create_code)
+    code, expires = as_staff(args, enrolment.create_code)
     print(f"{code}\nType it on the device within 15 minutes (until {expires:%H:%M} UTC).")
     return 0
 
@@ -205,7 +195,7 @@ def _cmd_code(args: argparse.Namespace) -> int:
 def _cmd_list(args: argparse.Namespace) -> int:
     from app.services import devices
 
-    views = _as_staff(args, devices.list_devices)
+    views = as_staff(args, devices.list_devices)
     if args.json:
         print(json.dumps([{"id": v.id, "uuid": v.uuid, "hostname": v.hostname,
                            "state": v.state, "agent_version": v.agent_version,
@@ -223,7 +213,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_pending(args: argparse.Namespace) -> int:
     from app.services import enrolment
 
-    waiting = _as_staff(args, enrolment.pending_devices)
+    waiting = as_staff(args, enrolment.pending_devices)
     if args.json:
         print(json.dumps([{"request_id": p.request_id, "hostname": p.hostname,
                            "short_id": p.short_id, "via": p.via,
@@ -248,7 +238,7 @@ def _cmd_decide(args: argparse.Namespace) -> int:
         act(console, session, matches[0].request_id)
         return matches[0].hostname
 
-    hostname = _as_staff(args, decide)
+    hostname = as_staff(args, decide)
     print(f"{hostname}: {'approved' if args.decision == 'approve' else 'ignored'}.")
     return 0
 
@@ -261,5 +251,5 @@ def _cmd_revoke(args: argparse.Namespace) -> int:
         devices.revoke_device(console, session, device.id, args.reason)
         return device.hostname
 
-    print(f"{_as_staff(args, revoke)}: revoked. Its next request will be refused.")
+    print(f"{as_staff(args, revoke)}: revoked. Its next request will be refused.")
     return 0

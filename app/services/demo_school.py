@@ -12,8 +12,10 @@ from pathlib import Path
 from app.errors import KeyringRefusedError
 from app.security.keyring_store import trusted_backend
 from app.services.console import Console
+from app.services.demo.cases import seed_demo_cases
 from app.services.install import create_install
 from app.services.seed import DEMO_PASSWORD, DEMO_STAFF, Progress, add_demo_staff, seed_incidents
+from app.services.users import login
 from app.settings import Settings
 
 DEMO_SCHOOL = "Northgate Academy (demo)"
@@ -47,6 +49,7 @@ def create_demo_school(root: Path, incidents: int = DEFAULT_INCIDENTS,
                                         DEMO_PASSWORD, key_mode=key_mode, passphrase=passphrase,
                                         is_demo=True, extra_setup=add_demo_staff)
     seed_incidents(console, incidents, screenshots, progress=progress, workers=workers)
+    seed_demo_cases(console, login(console, DEMO_DSL[0], DEMO_PASSWORD))
     return console
 
 
