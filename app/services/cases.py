@@ -59,6 +59,24 @@ def open_case(console: Console, session: UserSession, incident_ids: Sequence[int
         return _detail(uow, case_id)
 
 
+def escalate(console: Console, session: UserSession,
+             incident_ids: Sequence[int]) -> CaseDetail:
+    """The `e` key: add the incidents to their pupil's latest case that is not closed, or open
+    a new case for them."""
+    session.require(Permission.LIST_INCIDENTS)
+    ids = sorted(set(incident_ids))
+    with console.reading() as db:
+        subjects = set(cases_repo.subjects_of_incidents(db, ids).values())
+        pupil = subjects.pop() if len(subjects) == 1 else None
+        current = cases_repo.live_case_of(db, pupil) if pupil is not None else None
+    if current is None:
+        return open_case(console, session, ids)
+    with console.reading() as db:
+        new = [i for i in ids if i not in cases_repo.linked_ids(db, current)]
+    return attach_incidents(console, session, current, new) if new else \
+        view_case(console, session, current)
+
+
 def attach_incidents(console: Console, session: UserSession, case_id: int,
                      incident_ids: Sequence[int]) -> CaseDetail:
     session.require(Permission.LIST_INCIDENTS)

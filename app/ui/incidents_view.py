@@ -90,6 +90,7 @@ class IncidentsView(QWidget):
 
     sig_first_page_loaded = Signal()
     sig_triaged = Signal(object)  # TriageChange
+    sig_escalated = Signal(int)  # the case the selected incidents went into
 
     def __init__(self, bridge: ServiceBridge, console: Console, session: UserSession,
                  parent: QWidget | None = None) -> None:

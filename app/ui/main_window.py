@@ -34,6 +34,7 @@ from app.ui.alert_centre import AlertBanner, AlertCentre
 from app.ui.arrivals import Arrivals
 from app.ui.audit_view import AuditView
 from app.ui.bridge import ServiceBridge
+from app.ui.cases_view import CasesView
 from app.ui.devices_view import DevicesView
 from app.ui.idle_lock import IdleLock
 from app.ui.incidents_view import IncidentsView
@@ -54,7 +55,7 @@ class ScreenSpec:
 
 SCREENS = (
     ScreenSpec("incidents", "Incidents", Permission.LIST_INCIDENTS),
-    ScreenSpec("cases", "Cases", Permission.LIST_INCIDENTS, "Cases arrive in a later release."),
+    ScreenSpec("cases", "Cases", Permission.LIST_INCIDENTS),
     ScreenSpec("trends", "Trends", Permission.VIEW_TRENDS, "Trends arrive in a later release."),
     ScreenSpec("devices", "Devices", Permission.MANAGE_DEVICES),
     ScreenSpec("library", "Library", Permission.VIEW_LIBRARY),
@@ -121,11 +122,13 @@ class MainWindow(QMainWindow):
     def _builders(self) -> dict[str, Callable[[], QWidget]]:
         args = (self.bridge, self.console, self.session)
         return {"incidents": lambda: self._incidents(*args), "audit": lambda: AuditView(*args),
+                "cases": lambda: CasesView(*args),
                 "library": lambda: LibraryView(*args), "devices": lambda: DevicesView(*args)}
 
     def _incidents(self, *args: object) -> IncidentsView:
         view = IncidentsView(*args)  # type: ignore[arg-type]
         view.sig_triaged.connect(self._triaged)
+        view.sig_escalated.connect(self._escalated)
         return view
 
     def _demo_banner(self) -> QLabel | None:
@@ -192,6 +195,13 @@ class MainWindow(QMainWindow):
             self.show_screen("incidents")
             view.filters.show_new_at_or_above(self.alerts.min_severity)
             view.focus_table()
+
+    def _escalated(self, case_id: int) -> None:
+        """`e` on the list: show the case the incidents went into."""
+        view = self.views.get("cases")
+        if isinstance(view, CasesView):
+            self.show_screen("cases")
+            view.show_case(case_id)
 
     def _triaged(self, change: TriageChange) -> None:
         text = (f"{change.summary} · Ctrl+Z undoes it" if change.before

@@ -1,9 +1,9 @@
 """Triage from the keyboard: what each key does to the selected incidents, and undo.
 
-r Reviewing · f False positive (Shift+F: with a reason) · e Escalate (Actioned) · c Closed ·
-1–5 regrade · a assign · n note · Ctrl+Z undo the last change. Every act is a service call
-through the bridge (`app.services.triage`), audited there; the rows then show the new value in
-place, so the list never jumps under the DSL's fingers.
+r Reviewing · f False positive (Shift+F: with a reason) · e Escalate into the pupil's case ·
+c Closed · 1–5 regrade · a assign · n note · Ctrl+Z undo the last change. Every act is a
+service call through the bridge (`app.services.triage`, `cases.escalate`), audited there; the
+rows then show the new value in place, so the list never jumps under the DSL's fingers.
 
 Threading: GUI thread only.
 """
@@ -17,8 +17,9 @@ from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMenu, QWidget
 
+from app.domain.cases import CaseDetail
 from app.domain.enums import IncidentStatus
-from app.services import triage
+from app.services import cases, triage
 from app.services.triage import StaffChoice, TriageChange
 from app.ui.bridge import user_message
 
@@ -50,6 +51,25 @@ class TriageActions(QObject):
                                           "Why is this a false positive? (kept in the audit log)")
         if ok:
             self.set_status(IncidentStatus.FALSE_POSITIVE, reason)
+
+    def escalate(self) -> None:
+        """Into the pupil's open case (or a new one); the Cases screen then shows it."""
+        ids = self._ids()
+        if not ids:
+            return
+        self._view.bridge.call(cases.escalate, self._view.console, self._view.session, ids,
+                               on_result=lambda d: self._escalated(ids, d),
+                               on_error=self._failed, owner=self._view)
+
+    def _escalated(self, ids: list[int], detail: CaseDetail) -> None:
+        settled = (IncidentStatus.ACTIONED, IncidentStatus.CLOSED)
+        for incident_id in ids:
+            row = self._view.model.index_of(incident_id)
+            if row is not None and self._view.model.row_at(row).status not in settled:
+                self._view.model.apply_change([incident_id], status=IncidentStatus.ACTIONED)
+        self._view.message.setText(f"In case {detail.summary.reference} "
+                                   f"({detail.summary.subject_name}).")
+        self._view.sig_escalated.emit(detail.summary.id)
 
     def regrade(self, severity: int) -> None:
         self._act(triage.regrade, severity, moves_on=False)
@@ -153,7 +173,7 @@ class TriageActions(QObject):
 KEY_ACTS: dict[Qt.Key, Callable[[TriageActions], None]] = {
     Qt.Key.Key_R: lambda t: t.set_status(IncidentStatus.REVIEWING),
     Qt.Key.Key_F: lambda t: t.set_status(IncidentStatus.FALSE_POSITIVE),
-    Qt.Key.Key_E: lambda t: t.set_status(IncidentStatus.ACTIONED),
+    Qt.Key.Key_E: lambda t: t.escalate(),
     Qt.Key.Key_C: lambda t: t.set_status(IncidentStatus.CLOSED),
     Qt.Key.Key_A: lambda t: t.assign_menu(),
     Qt.Key.Key_N: lambda t: t.note(),

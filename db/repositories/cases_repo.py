@@ -42,6 +42,15 @@ def by_reference(session: Session, reference: str) -> Case | None:
     return session.execute(select(Case).where(Case.reference == reference)).scalar_one_or_none()
 
 
+def live_case_of(session: Session, subject_id: int) -> int | None:
+    """The pupil's most recently opened case that is not closed."""
+    found = session.execute(select(Case.id).where(Case.subject_id == subject_id,
+                                                  Case.status != "closed")
+                            .order_by(Case.opened_at.desc(), Case.id.desc()).limit(1)
+                            ).scalar_one_or_none()
+    return int(found) if found is not None else None
+
+
 def set_fields(session: Session, case_id: int, **values: Any) -> None:
     session.execute(update(Case).where(Case.id == case_id).values(**values))
 

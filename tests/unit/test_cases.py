@@ -110,3 +110,15 @@ def test_bad_entries_are_refused_with_a_reason(  # type: ignore[no-untyped-def]
             (EntryDraft(EntryKind.NOTE, "fix", corrects_id=foreign_entry), "this case")):
         with pytest.raises(ValidationError, match=words):
             cases.add_entry(console, dsl, case_id, draft)
+
+
+def test_escalate_adds_to_the_pupils_live_case_or_opens_one(  # type: ignore[no-untyped-def]
+        install_with_incidents) -> None:
+    console, dsl = install_with_incidents
+    (a, b), _ = _pupil_incidents(console, dsl)
+    first = cases.escalate(console, dsl, [a])
+    again = cases.escalate(console, dsl, [b])
+    assert again.summary.id == first.summary.id and {i.id for i in again.incidents} == {a, b}
+    cases.set_status(console, dsl, first.summary.id, CaseStatus.CLOSED, "Resolved")
+    fresh = cases.escalate(console, dsl, [a])
+    assert fresh.summary.id != first.summary.id
