@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -63,7 +64,9 @@ class IncidentFilterBar(QWidget):
         super().__init__(parent)
         self._user_id = user_id
         self.saved = QComboBox()
-        self.saved.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.saved.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.saved.setMinimumContentsLength(13)
         self.save_button = QPushButton("Save…")
         self.source = ChoiceCombo([("Typed or on screen", None), ("Typed", "typed"),
                                    ("On screen", "screen")])
@@ -75,6 +78,11 @@ class IncidentFilterBar(QWidget):
         self.status = ChoiceCombo(_STATUS_CHOICES)
         self.category = ChoiceCombo([("All categories", ()),
                                      *((c.name, (c.key,)) for c in CATEGORIES)])
+        # The longest category name would widen the window past a laptop screen; the list
+        # that drops down still shows it in full.
+        self.category.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.category.setMinimumContentsLength(15)
         self.severity = ChoiceCombo([("Any severity", None),
                                      *((_severity_choice(s), s.value) for s in Severity if s > 1)])
         self.sort = ChoiceCombo(_SORT_CHOICES)
@@ -83,7 +91,7 @@ class IncidentFilterBar(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search words and window titles   ( / )")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(240)
+        self.search.setMinimumWidth(180)
         self._debounce = debounce_timer(self, SEARCH_DEBOUNCE_MS, self._changed)
         self._lay_out()
         for combo in (self.status, self.category, self.severity, self.sort, self.source,
@@ -96,21 +104,27 @@ class IncidentFilterBar(QWidget):
         self.search.returnPressed.connect(self._search_now)
 
     def _lay_out(self) -> None:
-        layout = QHBoxLayout(self)
+        """Two rows, so the window still fits a 1366-pixel laptop screen: what to show, then
+        how to narrow it."""
+        first, second = QHBoxLayout(), QHBoxLayout()
+        for row in (first, second):
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(8)
+        show = QLabel("Show")
+        show.setObjectName("Muted")
+        for widget in (self.saved, self.save_button, show, self.status, self.category,
+                       self.severity):
+            first.addWidget(widget)
+        first.addWidget(self.search, 1)
+        for widget in (self.year, self.when, self.source, self.mine):
+            second.addWidget(widget)
+        second.addStretch(1)
+        second.addWidget(self.sort)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(8)
-        layout.addWidget(self.saved)
-        layout.addWidget(self.save_button)
-        for caption, widget in (("Show", self.status), (None, self.category),
-                                (None, self.severity), (None, self.year), (None, self.when),
-                                (None, self.source), (None, self.mine)):
-            if caption:
-                label = QLabel(caption)
-                label.setObjectName("Muted")
-                layout.addWidget(label)
-            layout.addWidget(widget)
-        layout.addWidget(self.search, 1)
-        layout.addWidget(self.sort)
+        layout.setSpacing(6)
+        layout.addLayout(first)
+        layout.addLayout(second)
 
     def query(self) -> IncidentQuery:
         text = self.search.text().strip()

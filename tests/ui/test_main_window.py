@@ -85,3 +85,10 @@ def test_ctrl_l_locks_at_once(qtbot, bridge, demo_install):
     with qtbot.waitSignal(window.idle_lock.sig_locked, timeout=2_000):
         qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert window.session.locked
+
+
+def test_the_window_fits_a_1366_pixel_laptop_screen(qtbot, bridge, demo_install) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot, bridge, demo_install, "dsl")
+    assert window.minimumSizeHint().width() <= 1366
+    for view in window.views.values():
+        assert view.minimumSizeHint().width() + window.nav.width() <= 1366
