@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Evidence, Incident
+from db.models import Category, Evidence, Incident
 
 
 def pupils_with_restricted_evidence(session: Session, limit: int) -> list[int]:
@@ -22,7 +22,9 @@ def busiest_pupils(session: Session, limit: int) -> list[int]:
         .limit(limit)).scalars()]
 
 
-def incidents_of(session: Session, subject_id: int, limit: int) -> list[int]:
-    return [int(i) for i in session.execute(
-        select(Incident.id).where(Incident.subject_id == subject_id)
-        .order_by(Incident.captured_at.desc()).limit(limit)).scalars()]
+def incidents_of(session: Session, subject_id: int, limit: int) -> list[tuple[int, str]]:
+    """(id, category key) of the pupil's latest incidents."""
+    return [(int(i), str(k)) for i, k in session.execute(
+        select(Incident.id, Category.key).join(Category, Category.id == Incident.category_id)
+        .where(Incident.subject_id == subject_id)
+        .order_by(Incident.captured_at.desc()).limit(limit)).all()]

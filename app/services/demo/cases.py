@@ -24,22 +24,31 @@ def seed_demo_cases(console: Console, dsl: UserSession) -> list[str]:
     made = []
     for n, subject_id in enumerate(picked):
         with console.reading() as db:
-            ids = demo_cases_repo.incidents_of(db, subject_id, 6)
-        detail = cases.open_case(console, dsl, ids, _SUMMARIES[n % len(_SUMMARIES)])
+            found = demo_cases_repo.incidents_of(db, subject_id, 6)
+        keys = [k for _, k in found]
+        main = max(set(keys), key=keys.count)
+        detail = cases.open_case(console, dsl, [i for i, _ in found],
+                                 _SUMMARIES.get(main, _GENERAL))
         _chronology(console, dsl, detail.summary.id, n)
         made.append(detail.summary.reference)
     return made
 
 
-_SUMMARIES = (
-    "Pupil was pressured to send images and then threatened with their release (sextortion). "
-    "Images were seen on screen; none have been viewed or copied by staff.",
-    "Repeated searches about self-harm over several weeks, and messages to a friend saying "
-    "they want to hurt themselves.",
-    "Sustained bullying in a class group chat, including threats to meet after school.",
-    "Searches and posts suggesting an interest in extremist material; context unclear.",
-    "Messages suggesting the pupil may be using or supplying drugs.",
-)
+_SUMMARIES = {
+    "sextortion": "Pupil was pressured to send images and then threatened with their release. "
+                  "Images were seen on screen; none have been viewed or copied by staff.",
+    "cse": "Messages suggest an adult is grooming the pupil online and asking to meet.",
+    "self_harm": "Repeated searches about self-harm over several weeks, and messages to a "
+                 "friend saying they want to hurt themselves.",
+    "suicide": "Searches and messages about ending their life; the pupil was seen the same day.",
+    "bullying": "Sustained bullying in a class group chat, including threats after school.",
+    "extremism": "Searches and posts suggesting an interest in extremist material.",
+    "drugs": "Messages suggesting the pupil may be using or supplying drugs.",
+    "pornography": "Repeated attempts to reach pornographic sites on a school device.",
+    "discrimination": "Racist and homophobic messages sent to other pupils.",
+    "violence": "Messages about bringing a weapon to school and fighting after school.",
+}
+_GENERAL = "A pattern of concerning activity across several weeks; see the incidents."
 
 
 def _chronology(console: Console, dsl: UserSession, case_id: int, n: int) -> None:
