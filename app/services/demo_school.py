@@ -13,23 +13,23 @@ from app.errors import KeyringRefusedError
 from app.security.keyring_store import trusted_backend
 from app.services.console import Console
 from app.services.demo.cases import seed_demo_cases
+from app.services.demo_accounts import (
+    DEMO_ACCOUNTS,
+    DEMO_DSL,
+    DEMO_PASSPHRASE,
+    DEMO_PASSWORD,
+    passphrase_for,
+)
 from app.services.install import create_install
-from app.services.seed import DEMO_PASSWORD, DEMO_STAFF, Progress, add_demo_staff, seed_incidents
+from app.services.seed import Progress, add_demo_staff, seed_incidents
 from app.services.users import login
-from app.settings import Settings
 
 DEMO_SCHOOL = "Northgate Academy (demo)"
-DEMO_DSL = ("dsl", "Alex Morgan")
-DEMO_ACCOUNTS: tuple[tuple[str, str], ...] = (
-    (DEMO_DSL[0], "DSL"), *((u, role.label) for u, _name, role in DEMO_STAFF))
 DEFAULT_INCIDENTS = 3000
 DEFAULT_SCREENSHOTS = 250
-# Where the PC has no trusted keyring the demo falls back to passphrase mode with this
-# published passphrase: the data is synthetic, and the demo must open on any machine.
-DEMO_PASSPHRASE = "kestrel-demo-school"
 
-__all__ = ["DEMO_ACCOUNTS", "DEMO_PASSPHRASE", "DEMO_PASSWORD", "create_demo_school",
-           "passphrase_for"]
+__all__ = ["DEMO_ACCOUNTS", "DEMO_DSL", "DEMO_PASSPHRASE", "DEMO_PASSWORD",
+           "create_demo_school", "passphrase_for"]
 
 
 def create_demo_school(root: Path, incidents: int = DEFAULT_INCIDENTS,
@@ -53,8 +53,3 @@ def create_demo_school(root: Path, incidents: int = DEFAULT_INCIDENTS,
     return console
 
 
-def passphrase_for(settings: Settings, given: str | None) -> str | None:
-    """The passphrase to try: the one given, else the published one for a demo install."""
-    if given is None and settings.is_demo and settings.key_mode == "passphrase":
-        return DEMO_PASSPHRASE
-    return given

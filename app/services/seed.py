@@ -24,23 +24,18 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from app.domain.dto import Actor
-from app.domain.enums import DeviceState, Role
+from app.domain.enums import DeviceState
 from app.services import demo_devices
 from app.services.console import Console, UnitOfWork
 from app.services.demo.names import make_pupils
 from app.services.demo.rhythm import incident_times
+from app.services.demo_accounts import DEMO_PASSWORD, DEMO_STAFF
 from app.services.ingest import ItemResult, Prepared, load_refs, store_prepared
 from app.services.users import add_user
 from db.maintenance import optimize
 from db.repositories import reference_repo
 
 BATCH = 500
-DEMO_PASSWORD = "kestrel-demo"  # shown on the demo's sign-in screen; demo data only
-DEMO_STAFF = (
-    ("deputy", "Sam Okafor", Role.DEPUTY),
-    ("head", "Priya Raman", Role.HEAD),
-    ("itech", "Lee Walsh", Role.IT_TECH),
-)
 Progress = Callable[[int, int], None]
 
 

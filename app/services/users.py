@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
@@ -37,8 +38,11 @@ MAX_LOCK = timedelta(hours=1)
 EVIDENCE_SLOT = "evidence"
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _WRONG = "Wrong user name or password."
-# A real hash of a random password: unknown user names cost the same time as known ones.
-_DUMMY_HASH = passwords.hash_password("kestrel-timing-equaliser-not-a-password")
+@cache
+def _dummy_hash() -> str:
+    """A real hash of a made-up password: unknown user names cost the same time as known ones.
+    Made on first need, not at import (an Argon2id hash costs 0.2 s of start-up)."""
+    return passwords.hash_password("kestrel-timing-equaliser-not-a-password")
 
 
 @dataclass
@@ -92,7 +96,7 @@ def login(console: Console, username: str, password: str) -> UserSession:
     with console.unit_of_work(Actor(name=f"login:{name[:64]}")) as uow:
         user = users_repo.by_username(uow.session, name)
         if user is None or user.disabled:
-            passwords.verify_password(_DUMMY_HASH, password)
+            passwords.verify_password(_dummy_hash(), password)
             uow.audit("login.failed", "user:unknown")
             failure: AuthenticationError = AuthenticationError(_WRONG)
         else:

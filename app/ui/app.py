@@ -14,23 +14,26 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from app.errors import ConfigError, KestrelError
 from app.paths import APP_NAME, DataPaths, default_demo_dir, default_school_dir
-from app.services import demo_school, install
+from app.services import demo_accounts, install
 from app.services.console import Console
 from app.services.executor import DbExecutor
 from app.services.users import UserSession, login
 from app.settings import load_settings
 from app.ui.bridge import ServiceBridge, wait_for
 from app.ui.first_run import DEMO, FirstRunWizard
-from app.ui.live_sync import LiveSync
 from app.ui.login import LoginDialog, PassphraseDialog
 from app.ui.look import apply_look
 from app.ui.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from app.ui.live_sync import LiveSync
 
 log = logging.getLogger(__name__)
 READY_LINE = "KESTREL READY"
@@ -57,7 +60,11 @@ def run_console(root: Path | None, *, demo: bool = False, username: str | None =
         console, suggested_name = _open(bridge, root, demo, passphrase)
         _log_to_install(console)
         session = _sign_in(bridge, console, username or suggested_name, password)
-        live = LiveSync(console, executor) if listen else None
+        live = None
+        if listen:
+            from app.ui.live_sync import LiveSync  # aiohttp: only when devices are heard
+
+            live = LiveSync(console, executor)
         window = MainWindow(console, session, bridge, live=live)
         _size_window(app, window)
         if exit_when_ready:
@@ -115,6 +122,8 @@ def _first_run(bridge: ServiceBridge, root: Path | None) -> tuple[Console, str |
 
 
 def _create_demo(bridge: ServiceBridge, target: Path) -> Console:
+    from app.services import demo_school  # the seeder and its renderers: only for a new demo
+
     return wait_for(bridge, demo_school.create_demo_school, target, with_progress=True,
                     label="Creating the demo school: a made-up school with months of "
                           "synthetic alerts…")
@@ -122,7 +131,7 @@ def _create_demo(bridge: ServiceBridge, target: Path) -> Console:
 
 def _open_existing(bridge: ServiceBridge, target: Path, passphrase: str | None) -> Console:
     settings = load_settings(DataPaths(target).settings)
-    passphrase = demo_school.passphrase_for(settings, passphrase)
+    passphrase = demo_accounts.passphrase_for(settings, passphrase)
     if settings.key_mode == "passphrase" and passphrase is None:
         dialog = PassphraseDialog(bridge, target, settings.school_name)
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.console is None:
@@ -136,8 +145,8 @@ def _sign_in(bridge: ServiceBridge, console: Console, username: str | None,
              password: str | None) -> UserSession:
     if username and password:
         return wait_for(bridge, login, console, username, password)
-    dialog = LoginDialog(bridge, console, username, demo_accounts=demo_school.DEMO_ACCOUNTS,
-                         demo_password=demo_school.DEMO_PASSWORD)
+    dialog = LoginDialog(bridge, console, username, demo_accounts=demo_accounts.DEMO_ACCOUNTS,
+                         demo_password=demo_accounts.DEMO_PASSWORD)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.session is None:
         raise _Cancelled
     return dialog.session

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -39,8 +40,10 @@ from app.ui.devices_view import DevicesView
 from app.ui.idle_lock import IdleLock
 from app.ui.incidents_view import IncidentsView
 from app.ui.library_view import LibraryView
-from app.ui.live_sync import LiveSync
 from app.ui.look import format_when
+
+if TYPE_CHECKING:  # the receiver (aiohttp) loads only when it runs
+    from app.ui.live_sync import LiveSync
 
 DEMO_BANNER = "DEMO SCHOOL — synthetic data. No real pupils or staff."
 
