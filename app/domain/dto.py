@@ -95,7 +95,7 @@ class OpenedEvidence:
     height: int | None
     restricted: bool
     boxes: tuple[tuple[int, int, int, int], ...] = field(default=())
-    blurred: bool = False  # restricted and not revealed: `data` is the blurred stand-in (PNG)
+    blurred: bool = False  # restricted, not revealed: `data` is a tiny PNG to enlarge to size
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QCheckBox, QPlainTextEdit, QWidget
 
@@ -38,6 +39,10 @@ def opened_image(open_fn: Callable[..., OpenedEvidence], *args: Any) -> LoadedIm
     image = QImage.fromData(opened.data)
     if image.isNull():
         raise IntegrityError("The screenshot verified but cannot be decoded; it is not shown.")
+    if opened.blurred and opened.width and opened.height:  # the service sends it tiny
+        image = image.scaled(opened.width, opened.height,
+                             Qt.AspectRatioMode.IgnoreAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
     return LoadedImage(opened, image.convertToFormat(QImage.Format.Format_RGB32))
 
 
