@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from tests.perf import (
     bench_agent,
+    bench_console,
     bench_detection,
     bench_list,
     bench_ocr,
@@ -31,6 +32,7 @@ BENCHMARKS: dict[str, Callable[[str], list[Figure]]] = {
     "sync": bench_sync.run,
     "fuzz": fuzz_schemas.run,
     "agent": bench_agent.run,
+    "console": bench_console.run,
 }
 
 
