@@ -1,16 +1,22 @@
-"""`cases list [--json]`: the school's cases for a DSL's script or a quick look (DESIGN §12).
+"""`cases list [--json]` and `report case REF --out F.pdf` (DESIGN §12).
 
-Acts as a signed-in staff member (`--user`, `--password-file`). It lists references, pupils,
-status and counts — never chronology text.
+Both act as a signed-in staff member (`--user`, `--password-file`), so the audit log names who
+listed or exported what. The list shows references, pupils, status and counts — never
+chronology text. The report writes the referral PDF and its manifest beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from app.cli_common import add_common, add_sign_in, as_staff
+from app.cli_common import add_common, add_sign_in, as_staff, read_secret
+
+if TYPE_CHECKING:
+    from app.services.console import Console
+    from app.services.users import UserSession
 
 
 def register(sub: Any) -> None:
@@ -24,6 +30,42 @@ def register(sub: Any) -> None:
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(handler=_cmd_list)
     cases.set_defaults(handler=lambda _a: (cases.print_usage(), 2)[1])
+
+    report = sub.add_parser("report", help="write a report PDF")
+    add_common(report)
+    kinds = report.add_subparsers(title="reports", metavar="KIND")
+    case = kinds.add_parser("case", help="a case's referral PDF (and its manifest.json)")
+    add_common(case)
+    add_sign_in(case)
+    case.add_argument("reference", help="the case reference, e.g. KES-2026-0042")
+    case.add_argument("--out", type=Path, required=True, help="the PDF to write")
+    case.add_argument("--for", dest="template", choices=("police", "mash", "lado"),
+                      default="mash", help="which agency the pack is for (default mash)")
+    case.add_argument("--purpose", default="Referral of a safeguarding concern",
+                      help="what the referral is for (printed on the cover, audited)")
+    # `--password-file` already signs the user in (every staff command), so the PDF's own
+    # password has its own option (docs/decisions.md).
+    case.add_argument("--pdf-password-file", type=Path,
+                      help="protect the PDF (AES-256) with the password in this file")
+    case.set_defaults(handler=_cmd_report_case)
+    report.set_defaults(handler=lambda _a: (report.print_usage(), 2)[1])
+
+
+def _cmd_report_case(args: argparse.Namespace) -> int:
+    from app.services import case_export, cases
+
+    password = (read_secret(args.pdf_password_file, "PDF password")
+                if args.pdf_password_file else None)
+
+    def export(console: Console, session: UserSession) -> case_export.ExportResult:
+        case_id = cases.find_case(console, session, args.reference)
+        return case_export.export_case(console, session, case_id, args.out, args.purpose,
+                                       args.template, password)
+
+    result = as_staff(args, export)
+    print(f"Wrote {result.pdf} ({result.pages} pages, SHA-256 {result.pdf_sha256}) and "
+          f"{result.manifest.name}. The export is in the audit log.")
+    return 0
 
 
 def _cmd_list(args: argparse.Namespace) -> int:

@@ -3,8 +3,9 @@
     python -m tests.screenshots [OUT_DIR]      (default: docs/)
 
 Writes screenshot-console.png (the incident list at 8 a.m., with the alert banner),
-screenshot-viewer.png (the evidence viewer with a match boxed) and screenshot-timeline.png
-(a pupil's timeline). `make screenshots` runs it under Xvfb; anywhere else it uses Qt's
+screenshot-viewer.png (the evidence viewer with a match boxed), screenshot-timeline.png
+(a pupil's timeline) and screenshot-report.png (an evidence page of a referral PDF, rendered
+by poppler's pdftoppm). `make screenshots` runs it under Xvfb; anywhere else it uses Qt's
 offscreen platform. Only synthetic demo data is ever shown.
 """
 
@@ -28,6 +29,30 @@ def _settle(app: object, until: Callable[[], bool], seconds: float = 20) -> None
     for _ in range(20):  # let paint events run
         app.processEvents()  # type: ignore[attr-defined]
         time.sleep(0.01)
+
+
+def _report_page(console: object, session: object, out: Path) -> None:
+    """A referral PDF of a demo case, and its first page with a screenshot as a PNG."""
+    import shutil
+    import subprocess
+
+    from app.services import case_export, cases
+
+    if shutil.which("pdftoppm") is None or shutil.which("pdfimages") is None:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in cases.list_cases(console, session):  # type: ignore[arg-type]
+            pdf = Path(tmp) / f"{case.reference}.pdf"
+            case_export.export_case(console, session, case.id, pdf,  # type: ignore[arg-type]
+                                    "Screenshot for the README", "mash")
+            listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True,
+                                     text=True, check=True).stdout.splitlines()[2:]
+            if listing:
+                page = listing[0].split()[0]
+                subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", page, "-l", page,
+                                "-singlefile", str(pdf), str(out / "screenshot-report")],
+                               check=True)
+                return
 
 
 def main(out: Path) -> None:
@@ -95,6 +120,7 @@ def main(out: Path) -> None:
             _settle(app, lambda: timeline.data is not None)
             timeline.grab().save(str(out / "screenshot-timeline.png"))
             window.close()
+            _report_page(console, session, out)
         finally:
             bridge.close()
             executor.shutdown(wait=True)

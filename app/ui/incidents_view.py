@@ -43,7 +43,7 @@ _MOVES = {Qt.Key.Key_J: Qt.Key.Key_Down, Qt.Key.Key_K: Qt.Key.Key_Up}
 # Each column starts wide enough for this typical content; "App / window" takes the rest.
 COLUMN_SAMPLES = ("Wed 30 Sep 23:59", "3 Elevated", "Drugs / substance abuse",
                   "Charlotte Richardson", "Year", "go back to your country", None,
-                  "False positive", "Charlotte Richardson", "SCI-LAPTOP-046")
+                  "False positive", "Alex Morgan", "SCI-LAPTOP-046")
 _ICON_COLUMNS = (1, 2)  # severity dot, restricted lock
 KEY_HINT = ("j / k move · Space open · r Reviewing · f False positive · e Escalate · "
             "c Closed · 1–5 severity · a assign · n note · Ctrl+Z undo · / search")
