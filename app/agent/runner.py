@@ -3,9 +3,12 @@
 Three kinds of thread: the typed-text worker (fed by the keyboard listener), the screen loop
 (grab → OCR of what is new on it → match, every `ocr_interval_s`), and the sender (an asyncio
 loop that says hello — which also brings policy and library updates — and drains the outbox,
-waiting out an unreachable console with backoff). Each applies the console's policy as it
-stands, without a restart. `state.json` records what `agent status` reports: last sync, the
-console, the last problem, in one line each.
+waiting out an unreachable console with backoff; its TLS context and connection are kept from
+one sync to the next, `ConsoleLink`). Each applies the console's policy as it stands, without a
+restart. The screen loop leaves the words it last read (`screen_memory`) for the typed source,
+which then reads only what changed in the focused window to place the typed words.
+`state.json` records what `agent status` reports: last sync, the console, the last problem, in
+one line each.
 
 Threading: `Agent.run(stop)` blocks until `stop` is set; call `stop.set()` from a signal handler.
 """
@@ -18,6 +21,7 @@ import json
 import logging
 import random
 import threading
+from collections.abc import Awaitable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,13 +34,14 @@ from app.agent.library_sync import AgentLibrary
 from app.agent.outbox import Outbox
 from app.agent.recorder import Recorder, Seen
 from app.agent.screen import ScreenWatcher, grab_screen
+from app.agent.typed_source import Remembered
 from app.agent.window import active_window
 from app.detection.ocr import OcrBackend, get_backend, tesseract_binary
 from app.domain.enums import Source
+from app.domain.geometry import Box
 from app.fileio import write_atomically
-from app.net import tls
-from app.net.client import SyncClient, SyncRefused
-from app.net.sender import Sender, backoff_delay
+from app.net.client import HelloReply, SyncClient, SyncRefused
+from app.net.sender import ConsoleLink, Sender, backoff_delay
 from app.services.agent_policy import AgentPolicy, policy_from_doc
 
 log = logging.getLogger(__name__)
@@ -88,6 +93,7 @@ class Agent:
         self._ocr_name = ocr or ("tesseract" if tesseract_binary() else "rapidocr")
         self._ocr: OcrBackend | None = None
         self.wake = threading.Event()  # set when something is recorded: send soon
+        self.screen_memory: Remembered | None = None  # the screen loop's last reading
 
     # --- shared by the sources ---------------------------------------------------------------
 
@@ -139,17 +145,20 @@ class Agent:
             self.outbox.close()
 
     def _watch_screen(self, stop: threading.Event) -> None:
-        watcher: ScreenWatcher | None = None
+        watcher: _Watcher | None = None
         while not stop.wait(self.policy.ocr_interval_s):
             if not (self.policy.screen and in_school_hours(self.policy, datetime.now())):
                 continue
             try:
                 image = grab_screen()
-                watcher = watcher or ScreenWatcher(self.ocr())
+                watcher = watcher or _Watcher(self.ocr())
                 reading = watcher.check(image, self.library.matcher)
             except Exception as exc:  # a display gone, an OCR engine missing: say, go on
                 self._problem("screen", f"The screen could not be read: {exc}")
                 continue
+            finally:
+                if watcher is not None:
+                    self.screen_memory = watcher.remembered()
             if reading is None:  # nothing new on the screen (or it could not be read)
                 continue
             self._solved("screen")
@@ -162,10 +171,14 @@ class Agent:
         asyncio.run(self._sender(stop))
 
     async def _sender(self, stop: threading.Event) -> None:
+        async with ConsoleLink() as link:
+            await self._send_until(stop, link)
+
+    async def _send_until(self, stop: threading.Event, link: ConsoleLink) -> None:
         attempt = 0
         while not stop.is_set():
             try:
-                await self._sync_once()
+                await self._sync_once(link)
                 attempt, wait = 0, float(60)
             except SyncRefused as refusal:
                 self._problem("sync", f"The console did not take the incidents: "
@@ -183,19 +196,25 @@ class Agent:
                 attempt += 1
             await _wait(self.wake, stop, wait)
 
-    async def _sync_once(self) -> None:
+    async def _sync_once(self, link: ConsoleLink | None = None) -> None:
+        """Hello, then send everything in the outbox; over `link`'s kept context and connection
+        (without one, a link of its own, closed at the end)."""
+        if link is None:
+            async with ConsoleLink() as own:
+                await self._sync_once(own)
+            return
         current = self.identity
         if not current.approved:
             from app.agent.enrolling import ask_again  # only a waiting device needs it
             current = self.identity = await ask_again(self.folder, current)
             if not current.approved:
                 raise identity.NotEnrolledError("Waiting for approval on the console.")
-        context = tls.client_context(current.ca(), current.ca_pin,
-                                     current.device_certificate(), self.key)
+        context = link.context(current.ca(), current.ca_pin, current.device_certificate(),
+                               self.key)
         last: SyncRefused | None = None
         for address in current.consoles:
             try:
-                await self._sync_with(address, context)
+                await self._sync_with(link, address, context)
                 return
             except SyncRefused as refusal:
                 if refusal.status != 0:
@@ -203,17 +222,32 @@ class Agent:
                 last = refusal
         raise last or SyncRefused(0, "no console address")
 
-    async def _sync_with(self, address: str, context: Any) -> None:
-        async with SyncClient(f"https://{address}", context,
-                              self.identity.device_uuid) as client:
-            status = self.outbox.status()
-            reply = await client.hello(self.outbox.epoch(), AGENT_VERSION, status.depth,
-                                       status.dropped_screenshots, self.library.version)
+    async def _sync_with(self, link: ConsoleLink, address: str, context: Any) -> None:
+        status = self.outbox.status()
+
+        def hello(client: SyncClient) -> Awaitable[HelloReply]:
+            return client.hello(self.outbox.epoch(), AGENT_VERSION, status.depth,
+                                status.dropped_screenshots, self.library.version)
+
+        try:
+            client, reply = await link.first(address, context, self.identity.device_uuid,
+                                             hello)
             self._apply(reply.policy, reply.library, reply.evidence_public_key)
             sender = Sender(client, self.outbox, self.outbox.epoch(), AGENT_VERSION, _RNG)
             sender.max_batch = reply.limits.max_batch
+            rounds = 0
             while self.outbox.depth():
-                await sender.send_round()
+                await sender.send_round(greet=rounds > 0)  # the first round: hello was said
+                rounds += 1
+        except SyncRefused as refusal:
+            if refusal.status == 0:  # its connection is not to be trusted again
+                await link.release()
+            raise
+        except Exception:
+            await link.release()
+            raise
+        if not rounds:  # only a heartbeat: hold no connection open on the console till the next
+            await link.release()
         self.state.console = address
         self.state.last_sync_at = datetime.now(UTC).isoformat()
         self._solved("sync")
@@ -247,6 +281,16 @@ class Agent:
             write_atomically(self.folder / STATE_FILE, json.dumps(asdict(self.state)).encode())
         except Exception:  # a full disk must not stop capturing or sending
             log.warning("agent state not saved", exc_info=True)
+
+
+class _Watcher(ScreenWatcher):
+    def remembered(self) -> Remembered | None:
+        """The screen as last read and its words, when they agree (a read planned but not
+        done, or a failed one, leaves nothing to go by)."""
+        if self._words is None or self._plan is not None or self._gray is None:
+            return None
+        height, width = self._gray.shape
+        return Remembered(self._gray, self._words, Box(0, 0, width, height))
 
 
 def in_school_hours(policy: AgentPolicy, now: datetime) -> bool:

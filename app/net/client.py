@@ -25,6 +25,7 @@ from app.net.limits import Limits
 
 CONNECT_TIMEOUT_S = 10
 TOTAL_TIMEOUT_S = 120
+KEEPALIVE_S = 15.0  # aiohttp's default for an idle connection
 
 
 class SyncRefused(Exception):
@@ -60,14 +61,20 @@ class HelloReply:
 
 
 class SyncClient:
-    def __init__(self, base_url: str, context: ssl.SSLContext, device_uuid: str) -> None:
+    """`keepalive_s`: how long an idle connection is kept for the next request (aiohttp's own
+    default unless told); requests in that time reuse it instead of a new TLS handshake."""
+
+    def __init__(self, base_url: str, context: ssl.SSLContext, device_uuid: str,
+                 keepalive_s: float = KEEPALIVE_S) -> None:
         self.base_url = base_url.rstrip("/")
         self.device_uuid = device_uuid
         self._context = context
+        self._keepalive_s = keepalive_s
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> SyncClient:
-        connector = aiohttp.TCPConnector(ssl=self._context, limit=4)
+        connector = aiohttp.TCPConnector(ssl=self._context, limit=4,
+                                         keepalive_timeout=self._keepalive_s)
         timeout = aiohttp.ClientTimeout(total=TOTAL_TIMEOUT_S, sock_connect=CONNECT_TIMEOUT_S)
         self._session = aiohttp.ClientSession(connector=connector, timeout=timeout)
         return self

@@ -10,6 +10,11 @@ in the outbox, set aside, and is counted.
 When the console is unreachable, busy or rate-limits the device, the loop waits: Retry-After if
 the console said so, else exponential backoff with full jitter capped at 15 minutes.
 
+`ConsoleLink` is what the agent keeps between syncs: the TLS context (building one loads the
+certificates and decrypts the key: ~5 ms of CPU) and one open connection, so an incident costs
+its requests rather than a context and a handshake. A sync that only said hello lets the
+connection go: a console with thousands of idle devices should not hold a socket for each.
+
 Threading: asyncio; the outbox is called from the loop's thread.
 """
 
@@ -19,16 +24,24 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Sequence
+import ssl
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.agent.incident import SealedIncident
+from app.net import tls
 from app.net.client import OutgoingIncident, SyncClient, SyncRefused
+from app.security import pki
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 BACKOFF_BASE_S = 1.0
 BACKOFF_CAP_S = 15 * 60.0
+KEEPALIVE_S = 60.0  # an idle connection is kept this long after a sync that sent incidents
 MISSING_EVIDENCE = "missing evidence"  # app.services.ingest.MISSING_EVIDENCE, as devices see it
 
 
@@ -63,11 +76,13 @@ class Sender:
         self.stats = SendStats()
         self.max_batch = 50
 
-    async def send_round(self) -> int:
-        """One hello and one batch; returns how many incidents the console acknowledged."""
-        reply = await self.client.hello(self.epoch, self.agent_version,
-                                        outbox_depth=self.outbox.depth())
-        self.max_batch = reply.limits.max_batch
+    async def send_round(self, greet: bool = True) -> int:
+        """One hello and one batch; returns how many incidents the console acknowledged.
+        `greet=False` skips the hello when the caller has just said it (and set `max_batch`)."""
+        if greet:
+            reply = await self.client.hello(self.epoch, self.agent_version,
+                                            outbox_depth=self.outbox.depth())
+            self.max_batch = reply.limits.max_batch
         batch = list(self.outbox.waiting(self.max_batch))
         if not batch:
             return 0
@@ -112,6 +127,83 @@ class Sender:
         self.outbox.acknowledge(done)
         self.stats.acknowledged += len(done)
         return len(done)
+
+
+class ConsoleLink:
+    """A device's way to its console, kept from one sync to the next: one TLS context, built
+    again only when what it is made of (CA, pin, device certificate and key) changes, and one
+    open `SyncClient` — one keep-alive connection — for the console address in use, replaced
+    when the address or the context changes, or after a failure.
+
+    A sync's first request goes through `first()`: a connection kept from an earlier sync that
+    the console (or a box in between) dropped while it was idle fails that request, which is
+    then sent once more on a new connection. Sending it twice is harmless: it is a hello.
+
+    Threading: asyncio; one event loop owns a link and closes it (`async with`)."""
+
+    def __init__(self, keepalive_s: float = KEEPALIVE_S) -> None:
+        self.keepalive_s = keepalive_s
+        self._made: tuple[bytes, ...] | None = None
+        self._context: ssl.SSLContext | None = None
+        self._client: SyncClient | None = None
+        self._for: tuple[str, ssl.SSLContext, str] | None = None  # address, context, device
+
+    async def __aenter__(self) -> ConsoleLink:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.release()
+
+    def context(self, ca_cert: x509.Certificate, pin: str, device_cert: x509.Certificate,
+                device_key: Ed25519PrivateKey) -> ssl.SSLContext:
+        """`tls.client_context(...)`, built only when its ingredients change (a CA that is not
+        the pinned one is refused every time, as there)."""
+        made = (pki.der(ca_cert), pin.encode(), pki.der(device_cert),
+                device_key.public_key().public_bytes_raw())
+        if self._context is None or made != self._made:
+            self._context = tls.client_context(ca_cert, pin, device_cert, device_key)
+            self._made = made
+        return self._context
+
+    async def first(self, address: str, context: ssl.SSLContext, device_uuid: str,
+                    request: Callable[[SyncClient], Awaitable[T]]) -> tuple[SyncClient, T]:
+        """The client for `address` — the kept one when it fits — and the answer to a sync's
+        first request on it. A connection that fails is let go (the refusal is raised)."""
+        client, kept = await self._client_for(address, context, device_uuid)
+        try:
+            return client, await request(client)
+        except SyncRefused as refusal:
+            if refusal.status != 0:
+                raise
+            await self.release()
+            if not kept:
+                raise
+        log.info("the kept connection to %s had gone; trying a new one", address)
+        client, _kept = await self._client_for(address, context, device_uuid)
+        try:
+            return client, await request(client)
+        except SyncRefused as refusal:
+            if refusal.status == 0:
+                await self.release()
+            raise
+
+    async def release(self) -> None:
+        """Close the kept client (its connection); the next sync opens a new one."""
+        client, self._client, self._for = self._client, None, None
+        if client is not None:
+            await client.close()
+
+    async def _client_for(self, address: str, context: ssl.SSLContext,
+                          device_uuid: str) -> tuple[SyncClient, bool]:
+        held = self._for
+        if self._client is not None and held is not None and held[0] == address and \
+                held[1] is context and held[2] == device_uuid:
+            return self._client, True
+        await self.release()
+        client = await SyncClient(f"https://{address}", context, device_uuid,
+                                  self.keepalive_s).__aenter__()
+        self._client, self._for = client, (address, context, device_uuid)
+        return client, False
 
 
 async def sleep_or_stop(seconds: float, stop: asyncio.Event | None) -> None:

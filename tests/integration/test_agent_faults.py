@@ -6,7 +6,8 @@ TLS over a real install, the agent's own recorder and outbox. Faults: a garbage 
 bundle, a wrong typed code, nothing listening (for enrol and for run), a failed re-enrolment of an
 enrolled device, a rogue console (another school's receiver) on the bundle's address, a full disk
 (a real 256 KiB tmpfs in a private mount namespace) and the outbox's own size cap, a device clock
-two days off, and a screen the OCR cannot read.
+two days off, a screen the OCR cannot read, and a console restarted between two syncs over the
+connection the agent keeps (which must cost no refusal).
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ from app.detection.ocr import tesseract_binary
 from app.detection.ocr.tesseract import TesseractBackend
 from app.domain.enums import Source
 from app.net import client as client_module
+from app.net import tls
 from app.net.client import SyncRefused
+from app.net.sender import ConsoleLink
 from app.net.server import ReceiverServer
 from app.services import enrolment, users
 from app.services.console import Console
@@ -522,3 +525,61 @@ def test_sync_refused_for_an_unreachable_console_is_status_0(school, tmp_path) -
     finally:
         agent.outbox.close()
     assert refused.value.status == 0 and refused.value.retryable
+
+
+def test_syncs_keep_one_connection_and_a_console_restart_costs_no_refusal(
+        school, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An incident costs its requests, not a TLS context and a handshake: the agent's sender
+    keeps both from one sync to the next. A console restarted in between is reached again at
+    once (no problem reported), and a sync that only said hello lets the connection go."""
+    handshakes: list[str | None] = []
+    built: list[int] = []
+    server_context, client_context = tls.server_context, tls.client_context
+
+    def counting_server(*args):  # type: ignore[no-untyped-def]
+        context = server_context(*args)  # its SNI callback runs once per handshake
+        context.sni_callback = lambda _conn, name, _context: handshakes.append(name)
+        return context
+
+    def counting_client(*args):  # type: ignore[no-untyped-def]
+        built.append(1)
+        return client_context(*args)
+
+    folder = _enrolled(school, tmp_path)
+    monkeypatch.setattr(tls, "server_context", counting_server)
+    monkeypatch.setattr(tls, "client_context", counting_client)
+    school.down()
+    school.up()
+    agent = Agent(folder)
+    matches = tuple(agent.library.matcher.find(TEXT))
+
+    def record(n: int) -> None:
+        assert agent.record(Seen(Source.TYPED, TEXT, matches,
+                                 WindowInfo(f"w{n}", f"Chat {n}", "chat"), {}, None))
+
+    async def syncs() -> list[int]:
+        seen = []
+        async with ConsoleLink() as link:
+            for n in range(3):
+                record(n)
+                await agent._sync_once(link)
+            seen.append(len(handshakes))
+            school.down()
+            school.up()
+            record(3)
+            await agent._sync_once(link)
+            seen.append(len(handshakes))
+            await agent._sync_once(link)  # nothing to send: a heartbeat
+            record(4)
+            await agent._sync_once(link)
+            seen.append(len(handshakes))
+        return seen
+
+    try:
+        seen = asyncio.run(syncs())
+    finally:
+        agent.outbox.close()
+    assert seen == [1, 2, 3]
+    assert len(built) == 1  # one TLS context for all six syncs
+    assert school.count(Incident) == 5
+    assert "sync" not in (agent.state.problems or {})

@@ -2,7 +2,9 @@
 agent enrolled from a real bundle, and a console receiver on loopback with real TLS.
 
 1. Typed: a library phrase typed with an obfuscation arrives at the console with the typed
-   text, a screenshot, and boxes that cover the typed words on that screenshot.
+   text, a screenshot, and boxes that cover the typed words on that screenshot — with the
+   screen not watched (the typed source reads the window whole), and with it watched (the
+   typed source reads only what changed since the screen loop's last reading).
 2. On screen: a phrase shown (not typed) is caught by the OCR path, with its boxes.
 """
 
@@ -179,6 +181,32 @@ def test_a_typed_phrase_with_an_obfuscation_arrives_with_its_screenshot_and_boxe
         assert row.matched_text == "k1ll yourself"
         image, boxes = _screenshot_and_boxes(install, dsl, row.id)
         assert image.size == (1280, 800) and len(boxes) == 2  # one box per word
+        assert {w.strip(".,") for w in _words_under(image, boxes)} >= {"yourself"}
+    finally:
+        agent.terminate()
+        box.terminate()
+        assert agent.wait(20) == 0
+
+
+def test_a_typed_phrase_on_a_watched_screen_arrives_with_boxes_on_the_typed_words(
+        display, console, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    install, _port = console
+    box = _text_box(display, "we met after lunch to finish the project\n"
+                             "bring the blue folder on friday\n")
+    dsl, agent = _start_agent(console, display, tmp_path, AgentPolicy(ocr_interval_s=1))
+    try:
+        time.sleep(2.5)  # the listener is attached and the screen loop has read the screen
+        subprocess.run(["xdotool", "key", "ctrl+End"], env=_env(display), check=True,
+                       timeout=30)
+        subprocess.run(["xdotool", "type", "--delay", "150", "honestly you should k1ll "],
+                       env=_env(display), check=True, timeout=30)
+        time.sleep(1.5)  # read by the screen loop half typed: the rest is new at the match
+        subprocess.run(["xdotool", "type", "--delay", "40", "yourself "],
+                       env=_env(display), check=True, timeout=30)
+        row = _opened_incident(install, dsl, "typed")
+        assert row.matched_text == "k1ll yourself"
+        image, boxes = _screenshot_and_boxes(install, dsl, row.id)
+        assert len(boxes) == 2
         assert {w.strip(".,") for w in _words_under(image, boxes)} >= {"yourself"}
     finally:
         agent.terminate()
