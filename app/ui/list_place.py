@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QTimer
 from PySide6.QtWidgets import QTableView
 
 from app.ui.incident_model import IncidentTableModel
@@ -53,10 +53,17 @@ def restore(table: QTableView, model: IncidentTableModel, place: ListPlace) -> b
     flags = QItemSelectionModel.SelectionFlag
     table.selectionModel().setCurrentIndex(model.index(row, 0), flags.NoUpdate)
     table.selectionModel().select(selection, flags.ClearAndSelect)
-    bar = table.verticalScrollBar()
-    shift = table.visualRect(model.index(row, 0)).top() - place.offset_px
-    bar.setValue(bar.value() + shift // max(1, _step(table)))
+    table.doItemsLayout()  # the new rows' heights and the scroll range, before scrolling
+    _scroll_to(table, model.index(row, 0), place.offset_px)
+    # Qt may lay the rows out again once this slot returns; scroll once more after that.
+    QTimer.singleShot(0, lambda: _scroll_to(table, model.index(row, 0), place.offset_px))
     return True
+
+
+def _scroll_to(table: QTableView, index: QModelIndex, offset_px: int) -> None:
+    bar = table.verticalScrollBar()
+    shift = table.visualRect(index).top() - offset_px
+    bar.setValue(bar.value() + shift // max(1, _step(table)))
 
 
 def _step(table: QTableView) -> int:

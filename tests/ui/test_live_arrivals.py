@@ -43,6 +43,8 @@ def test_arrivals_are_announced_then_shown_with_their_content_opened(qtbot, brid
         live.feed.stop()  # no more arrivals, so the count below is the whole story
         qtbot.waitUntil(lambda: bridge.pending == 0, timeout=TIMEOUT)
         view.focus_table()
+        window.resize(1400, 560)  # a short window, so the list scrolls
+        qtbot.waitUntil(lambda: view.table.verticalScrollBar().maximum() > 3, timeout=TIMEOUT)
         view.table.selectRow(6)  # the DSL is working on the seventh incident, part scrolled
         view.table.verticalScrollBar().setValue(3)
         kept = view.model.row_at(6).id
@@ -54,6 +56,7 @@ def test_arrivals_are_announced_then_shown_with_their_content_opened(qtbot, brid
         current = view.table.currentIndex()
         assert view.model.row_at(current.row()).id == kept  # same incident, same place
         assert current.row() > 6 and view.selected_ids() == [kept]
-        assert abs(view.table.visualRect(current).top() - kept_top) < view.table.rowHeight(0)
+        qtbot.waitUntil(lambda: abs(view.table.visualRect(view.table.currentIndex()).top()
+                                    - kept_top) < view.table.rowHeight(0), timeout=TIMEOUT)
     finally:
         live.stop()
