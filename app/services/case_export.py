@@ -153,7 +153,8 @@ def _custody(console: Console, case_id: int,
     with console.reading() as db:
         events = incident_detail_repo.events_about(db, targets, list(CUSTODY_ACTIONS), 2000)
         return tuple(CustodyRecord(ev.ts, ev.actor, f"{CUSTODY_ACTIONS[ev.action]} "
-                                   f"({ev.target.replace(':', ' ')})", _reason(ev.details))
+                                   f"({ev.target.replace(':', ' ')})",
+                                   incident_view.audit_reason(ev.details))
                      for ev in reversed(events))
 
 
@@ -185,14 +186,6 @@ def _category(key: str) -> tuple[str, str]:
     """(name, colour) of a category key; the key itself in grey if it is not known."""
     info = CATEGORY_BY_KEY.get(key)
     return (info.name, info.colour) if info else (key, "#475569")
-
-
-def _reason(details: str) -> str | None:
-    try:
-        value = json.loads(details).get("reason")
-    except (ValueError, AttributeError):
-        return None
-    return str(value) if value else None
 
 
 def _version() -> str:

@@ -49,7 +49,7 @@ def sightings(console: Console, session: UserSession, incident_id: int,
         evidence_ids = [e.id for e in repo.evidence_of(db, incident_id)]
         targets = [f"incident:{incident_id}", *(f"evidence:{e}" for e in evidence_ids)]
         events = repo.events_about(db, targets, list(SEEN_ACTIONS), limit)
-        return [Sighting(e.ts, e.actor, SEEN_ACTIONS[e.action], _reason(e.details))
+        return [Sighting(e.ts, e.actor, SEEN_ACTIONS[e.action], audit_reason(e.details))
                 for e in events]
 
 
@@ -85,7 +85,8 @@ def _evidence(e: Evidence) -> EvidenceInfo:
                         e.restricted, e.width, e.height)
 
 
-def _reason(details: str) -> str | None:
+def audit_reason(details: str) -> str | None:
+    """The `reason` an audit event recorded, if any (its details are JSON)."""
     try:
         value = json.loads(details).get("reason")
     except (ValueError, AttributeError):
