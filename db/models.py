@@ -237,6 +237,15 @@ class Incident(Base):
     has_screenshot: Mapped[bool] = mapped_column(Boolean, default=False)
     # True from the LAN until a DSL/deputy session opens the sealed content (app.services.opener)
     content_sealed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Kept for the trend roll-ups (db.repositories.rollup_repo), fixed when the incident arrives:
+    # the school-time day and hour it was captured, and the pupil's year group *then*.
+    local_day: Mapped[int] = mapped_column(Integer, default=0)
+    local_hour: Mapped[int] = mapped_column(SmallInteger, default=0)
+    local_month: Mapped[int] = mapped_column(Integer, default=0)  # day number of the 1st
+    year_group: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    # The first time staff looked at or triaged it, and how long after it arrived that was.
+    first_reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    review_delay_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class IncidentNote(Base):
@@ -362,3 +371,60 @@ class SettingRow(Base):
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class StatusCounts:
+    """A roll-up row's counts, one column per triage status (db.repositories.rollup_repo)."""
+
+    n_new: Mapped[int] = mapped_column(Integer, default=0)  # one count per status
+    n_reviewing: Mapped[int] = mapped_column(Integer, default=0)
+    n_false_positive: Mapped[int] = mapped_column(Integer, default=0)
+    n_actioned: Mapped[int] = mapped_column(Integer, default=0)
+    n_closed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TrendCount(StatusCounts, Base):
+    """Incidents counted per school day along one pair of dimensions (`kind`), by status: the
+    roll-ups behind the trend charts (DESIGN §13), kept in the same transaction as every change
+    to incidents by db.repositories.rollup_repo. Kinds are listed there."""
+
+    __tablename__ = "trend_counts"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # clustered by the key: range scans
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    a: Mapped[int] = mapped_column(Integer, primary_key=True)
+    b: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class TrendPhrase(StatusCounts, Base):
+    """Incidents per school day, library phrase and category, by status (top phrases)."""
+
+    __tablename__ = "trend_phrases"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # clustered by the key: range scans
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phrase_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class TrendPhraseMonth(StatusCounts, Base):
+    """`trend_phrases` summed by calendar month: a year of top phrases reads twelve months of
+    rows here plus the part-months at the ends of the range in `trend_phrases`."""
+
+    __tablename__ = "trend_phrases_monthly"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # clustered by the key: range scans
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)  # day number of the 1st
+    phrase_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class TrendDaily(StatusCounts, Base):
+    """Incidents per school day across every filterable dimension at once: the roll-up a query
+    falls back to when its filters cross the narrow kinds of `trend_counts`."""
+
+    __tablename__ = "trend_daily"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # clustered by the key: range scans
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    severity: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    year_group: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # 0: not known
+    source: Mapped[str] = mapped_column(String(8), primary_key=True)

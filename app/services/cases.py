@@ -216,6 +216,7 @@ def _link(uow: UnitOfWork, session: UserSession, case_id: int, ids: list[int],
     moved = [i for i in ids if before[i] not in settled]  # in a case: a real concern
     if moved:
         triage_repo.set_value(uow.session, moved, "status", IncidentStatus.ACTIONED.value)
+    triage_repo.mark_reviewed(uow.session, ids, now)
     for incident_id in moved:
         uow.audit("incident.status", f"incident:{incident_id}", old=before[incident_id],
                   new=IncidentStatus.ACTIONED.value, case=case_id)

@@ -13,7 +13,7 @@ import hashlib
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
@@ -127,11 +127,26 @@ def _incident(state: _Worker, rng: random.Random, chunk: Chunk, offset: int,
                            screenshot=offset in chunk.screenshot_offsets)
     sealed = seal_incident(capture, device.uuid, device.key, state.public,
                            chunk.first_seq + offset, incident_uuid)
+    status = _status(rng, (state.plan.end - when).days)
+    # Its own random stream, so the content of every demo incident stays as it was.
+    received, reviewed = _arrival_and_review(random.Random(incident_uuid), when,
+                                             state.plan.end, status)
     return IncomingIncident(manifest=sealed.manifest, signature=sealed.signature,
                             sealed_content=sealed.content,
                             blobs=tuple(blob for _sha, blob in sealed.blobs),
-                            opened=capture.content,
-                            status=_status(rng, (state.plan.end - when).days))
+                            opened=capture.content, status=status,
+                            received_at=received, reviewed_at=reviewed)
+
+
+def _arrival_and_review(rng: random.Random, when: datetime, end: datetime,
+                        status: IncidentStatus) -> tuple[datetime, datetime | None]:
+    """Arrival seconds to minutes after capture; triaged history first looked at after a
+    lognormal wait (median about 1.5 hours, a long tail into days), never after `end`."""
+    received = min(end, when + timedelta(seconds=rng.uniform(2, 240)))
+    if status is IncidentStatus.NEW:
+        return received, None
+    wait = timedelta(seconds=min(rng.lognormvariate(8.6, 1.3), 20 * 86400))
+    return received, min(end, received + wait)
 
 
 def _status(rng: random.Random, age_days: int) -> IncidentStatus:

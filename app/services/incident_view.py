@@ -21,6 +21,7 @@ from app.services.console import Console
 from app.services.users import UserSession
 from db.models import Evidence, Match
 from db.repositories import incident_detail_repo as repo
+from db.repositories import triage_repo
 
 SEEN_ACTIONS = {"incident.view": "viewed the incident",
                 "evidence.open": "opened the screenshot",
@@ -38,6 +39,7 @@ def view_incident(console: Console, session: UserSession, incident_id: int) -> I
         matches = repo.matches_of(uow.session, incident_id)
         evidence = repo.evidence_of(uow.session, incident_id)
         uow.audit("incident.view", f"incident:{incident_id}")
+        triage_repo.mark_reviewed(uow.session, [incident_id], console.clock())
         return _detail(console, row, matches, evidence)
 
 

@@ -17,7 +17,8 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -27,12 +28,13 @@ from app.domain.content import IncidentContent
 from app.domain.dto import Actor
 from app.domain.enums import DeviceState, IncidentStatus
 from app.domain.manifest import Manifest, decode_manifest
+from app.domain.school_time import local_day_hour, month_number
 from app.errors import ValidationError
 from app.security.sealing import verify_manifest
 from app.services.console import Console, UnitOfWork
 from app.services.devices import DeviceRef
 from app.services.uploads import Uploads
-from db.repositories import incidents_repo, reference_repo
+from db.repositories import incidents_repo, reference_repo, rollup_repo
 
 STORED, DUPLICATE, CONFLICT, REJECTED = "stored", "duplicate", "conflict", "rejected"
 MISSING_EVIDENCE = "missing evidence"  # the reason's first words, which devices act on
@@ -53,6 +55,9 @@ class IncomingIncident:
     opened: IncidentContent | None = None
     status: IncidentStatus = IncidentStatus.NEW
     evidence_stored: bool = False  # already in the evidence store (LAN uploads), not in blobs
+    # Seeded history only (never from the LAN): when it arrived and was first looked at.
+    received_at: datetime | None = None
+    reviewed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class Refs:
     devices: dict[str, tuple[int, bytes]]  # uuid → (id, raw Ed25519 public key)
     categories: dict[str, int]
     subjects: dict[str, int]
+    years: dict[int, int] = field(default_factory=dict)  # pupil id → year group, where known
 
 
 def load_refs(console: Console) -> Refs:
@@ -86,7 +92,7 @@ def load_refs(console: Console) -> Refs:
                    for d in reference_repo.devices(session)
                    if d.state == DeviceState.ACTIVE.value}
         return Refs(devices, reference_repo.category_ids(session),
-                    reference_repo.subject_ids(session))
+                    reference_repo.subject_ids(session), reference_repo.subject_years(session))
 
 
 def ingest_batch(console: Console, actor: Actor, items: Sequence[IncomingIncident],
@@ -177,7 +183,8 @@ def store_from_device(console: Console, device: DeviceRef,
     with console.reading() as session:  # only this batch's pupils, not the whole school's
         refs = Refs({device.uuid: (device.id, device.signing_key)},
                     reference_repo.category_ids(session),
-                    reference_repo.subject_ids(session, logins))
+                    reference_repo.subject_ids(session, logins),
+                    reference_repo.subject_years(session, logins))
     return store_prepared(console, Actor(name=f"device:{device.uuid}"), prepared, refs)
 
 
@@ -239,6 +246,8 @@ def _store(uow: UnitOfWork, accepted: list[tuple[IncomingIncident, Manifest]], r
     _add_new_pupils(session, fresh, refs)
     rows = _rows(uow, fresh, refs, incidents_repo.next_id(session))
     incidents_repo.insert_many(session, *rows)
+    if fresh:
+        rollup_repo.add_range(session, rows[0][0]["id"], rows[0][-1]["id"])
     uow.audit("incidents.ingest", "incidents", stored=len(fresh),
               devices=len({m.device for _, m in fresh}))
 
@@ -281,10 +290,14 @@ def _rows(uow: UnitOfWork, fresh: list[tuple[IncomingIncident, Manifest]], refs:
         for blob in item.blobs:
             uow.console.evidence.put(blob)
         content = item.opened
+        subject_id = refs.subjects.get(m.subject or "")
+        local_day, local_hour = local_day_hour(m.captured_at)
+        received = item.received_at or now
+        reviewed = item.reviewed_at
         incidents.append({
             "id": incident_id, "uuid": m.uuid, "device_id": refs.devices[m.device][0],
-            "sequence": m.seq, "subject_id": refs.subjects.get(m.subject or ""),
-            "captured_at": m.captured_at, "received_at": now, "source": m.source.value,
+            "sequence": m.seq, "subject_id": subject_id,
+            "captured_at": m.captured_at, "received_at": received, "source": m.source.value,
             "category_id": refs.categories[m.category], "severity": m.severity,
             "status": item.status.value, "assignee_id": None,
             "app": content.app if content else None,
@@ -293,7 +306,13 @@ def _rows(uow: UnitOfWork, fresh: list[tuple[IncomingIncident, Manifest]], refs:
             "context_text": content.context if content else None,
             "matched_text": content.first_match if content else None,
             "library_version": m.library_version, "signature_status": "valid",
-            "has_screenshot": bool(m.evidence), "content_sealed": content is None})
+            "has_screenshot": bool(m.evidence), "content_sealed": content is None,
+            "local_day": local_day, "local_hour": local_hour,
+            "local_month": month_number(local_day),
+            "year_group": refs.years.get(subject_id) if subject_id is not None else None,
+            "first_reviewed_at": reviewed,
+            "review_delay_s": None if reviewed is None
+            else max(0, int((reviewed - received).total_seconds()))})
         manifests.append({"incident_id": incident_id, "manifest": item.manifest,
                           "signature": item.signature, "sealed_content": item.sealed_content})
         if content is not None:

@@ -120,9 +120,14 @@ def library_in_force(console: Console) -> Matcher:
     return _current(console)[1]
 
 
+def version_in_force(console: Console) -> str:
+    """The library version devices match with now (a number, not content: no permission)."""
+    return _current(console)[0].version
+
+
 def library_version(console: Console, session: UserSession) -> str:
     session.require(Permission.VIEW_LIBRARY)
-    return _current(console)[0].version
+    return version_in_force(console)
 
 
 def list_phrases(console: Console, session: UserSession, category: str | None = None,
@@ -247,6 +252,15 @@ class _Change:
     action: str
     key: str
     details: dict[str, Any]
+
+
+def phrase_texts(console: Console, keys: list[str]) -> dict[str, tuple[str, str]]:
+    """(pattern, category key) of each library entry named: library words only, for trend
+    reports that must never show a pupil's own words."""
+    layered, _ = _current(console)
+    found = {key: layered.get(key) for key in keys}
+    return {key: (e.entry.pattern, e.entry.category) for key, e in found.items()
+            if e is not None}
 
 
 def _current(console: Console) -> tuple[LayeredLibrary, Matcher]:

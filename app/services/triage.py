@@ -143,6 +143,7 @@ def _change(console: Console, session: UserSession, incident_ids: Sequence[int],
         changed = [i for i in ids if before[i] != value]
         if changed:
             triage_repo.set_value(uow.session, changed, field, value)
+            triage_repo.mark_reviewed(uow.session, changed, console.clock())
         for incident_id in changed:
             uow.audit(action, f"incident:{incident_id}", old=before[incident_id], new=value,
                       **details)

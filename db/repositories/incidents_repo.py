@@ -41,6 +41,7 @@ from db.models import (
     Subject,
     table,
 )
+from db.repositories import rollup_repo
 
 _SORT_COLUMNS = {
     "newest": ((Incident.captured_at, True), (Incident.id, True)),
@@ -301,6 +302,7 @@ def fill_content(session: Session, incidents: list[dict[str, Any]],
     session.execute(statement, incidents)
     if matches:
         _executemany(session, Match, matches)
+        rollup_repo.add_phrases(session, sorted({int(m["incident_id"]) for m in matches}))
     _index_text(session, [{**r, "id": r["b_id"]} for r in incidents])
 
 

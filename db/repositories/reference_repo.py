@@ -43,6 +43,14 @@ def subject_ids(session: Session, logins: Sequence[str] | None = None) -> dict[s
     return {k: i for k, i in session.execute(query).all()}
 
 
+def subject_years(session: Session, logins: Sequence[str] | None = None) -> dict[int, int]:
+    """Year group by pupil id, for pupils whose year group is known."""
+    query = select(Subject.id, Subject.year_group).where(Subject.year_group.is_not(None))
+    if logins is not None:
+        query = query.where(Subject.login.in_(list(logins)))
+    return {int(i): int(y) for i, y in session.execute(query).all() if y is not None}
+
+
 def count_subjects(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(Subject)).scalar_one())
 

@@ -3,17 +3,13 @@
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import text
 
 from app.domain.dto import IncidentQuery
 from app.domain.enums import IncidentStatus
-from app.paths import REPO_ROOT, DataPaths
+from app.paths import REPO_ROOT
 from app.services import incidents, users
-from app.services.install import open_install
-from app.services.seed import seed_incidents
-from tests.perf.bench_seed import PASSPHRASE, fresh_install
+from tests.perf.bench_seed import cached_install
 from tests.perf.common import Figure, median_ms
 
 CACHE = REPO_ROOT / "perf-results"
@@ -34,16 +30,7 @@ QUERIES = {
 
 
 def _database(count: int):  # type: ignore[no-untyped-def]
-    """A seeded benchmark install, built once and kept in perf-results/ (git-ignored)."""
-    root = CACHE / f"list-{count}"
-    if not DataPaths(root).is_initialised():
-        print(f"  building a {count:,}-incident benchmark database in {root} …", flush=True)
-        start = time.perf_counter()
-        console = fresh_install(root)
-        seed_incidents(console, count, 0, seed=11)
-        console.close()
-        print(f"  built in {time.perf_counter() - start:.0f} s", flush=True)
-    return open_install(root, PASSPHRASE)
+    return cached_install("list", count, seed=11)
 
 
 def run(scale: str) -> list[Figure]:

@@ -8,6 +8,7 @@ import random
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import sqlcipher3.dbapi2 as sqlcipher
 
@@ -24,6 +25,23 @@ def fresh_install(root: Path):  # type: ignore[no-untyped-def]
                                 "benchmark password", key_mode="passphrase",
                                 passphrase=PASSPHRASE)
     return console
+
+
+def cached_install(name: str, count: int, **seed_options: Any):  # type: ignore[no-untyped-def]
+    """A seeded benchmark install, built once and kept in perf-results/NAME-COUNT (git-ignored),
+    then opened (and migrated, so no measurement below pays for a migration)."""
+    from app.paths import REPO_ROOT, DataPaths
+    from app.services.install import open_install
+
+    root = REPO_ROOT / "perf-results" / f"{name}-{count}"
+    if not DataPaths(root).is_initialised():
+        print(f"  building a {count:,}-incident benchmark database in {root} …", flush=True)
+        start = time.perf_counter()
+        console = fresh_install(root)
+        seed_incidents(console, count, 0, **seed_options)
+        console.close()
+        print(f"  built in {time.perf_counter() - start:.0f} s", flush=True)
+    return open_install(root, PASSPHRASE)
 
 
 def _seed_rates(count: int, screenshots: int) -> tuple[float, float]:

@@ -15,6 +15,8 @@ from functools import lru_cache
 from itertools import accumulate, repeat
 from zoneinfo import ZoneInfo
 
+from app.domain.school_time import easter_sunday
+
 LONDON = ZoneInfo("Europe/London")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SLOT_US = 30 * 60 * 1_000_000  # London's offset is whole hours, so slots align with local time
@@ -131,7 +133,7 @@ def _holidays(year: int) -> frozenset[int]:
         """Ordinals of first..last inclusive."""
         return range(first.toordinal(), last.toordinal() + 1)
 
-    easter = _easter_sunday(year)
+    easter = easter_sunday(year)
     feb = _weekday_on_or_after(date(year, 2, 13), 0)
     may_bank = _weekday_on_or_after(date(year, 5, 1), 0)
     may_half = _weekday_on_or_after(date(year, 5, 25), 0)
@@ -153,16 +155,3 @@ def _holidays(year: int) -> frozenset[int]:
 
 def _weekday_on_or_after(day: date, weekday: int) -> date:
     return day + timedelta(days=(weekday - day.weekday()) % 7)
-
-
-def _easter_sunday(year: int) -> date:
-    """Western Easter Sunday (the anonymous Gregorian algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    g = (8 * b + 13) // 25
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    m = (32 + 2 * e + 2 * i - h - k) % 7
-    n = (a + 11 * h + 22 * m) // 451
-    month, day = divmod(h + m - 7 * n + 114, 31)
-    return date(year, month, day + 1)
