@@ -6,29 +6,20 @@ The sections are built by small methods of `CaseReport`; the agency template onl
 which of them follow the cover (the police want the evidence first, MASH and the LADO the
 DSL's summary and the chronology).
 
-The PDF is written to a hidden temporary file beside `out` and renamed over it only when it is
-complete: an error, a cancel or a full disk leaves nothing behind.
+The PDF is written through `pdf_file.write_pdf`: an error, a cancel or a full disk leaves
+nothing behind.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import os
-import tempfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
-from reportlab import rl_config
 from reportlab.platypus import (
-    BaseDocTemplate,
-    Frame,
     KeepTogether,
     PageBreak,
-    PageTemplate,
     Paragraph,
     Spacer,
     Table,
@@ -36,18 +27,12 @@ from reportlab.platypus import (
 )
 
 from app.domain.case_snapshot import CaseSnapshot, SnapshotEntry
-from app.errors import KestrelError, ValidationError
+from app.errors import ValidationError
 from app.reports.evidence_flowable import Checkpoint
 from app.reports.evidence_section import IncidentBuilder, embeddable
 from app.reports.pdf_base import (
-    FRAME_HEIGHT,
     FRAME_WIDTH,
-    MARGIN_BOTTOM,
-    MARGIN_TOP,
-    MARGIN_X,
     MUTED,
-    PAGE_HEIGHT,
-    PAGE_WIDTH,
     Styles,
     chunks,
     clean,
@@ -56,10 +41,11 @@ from app.reports.pdf_base import (
     key_values,
     make_styles,
     markup,
-    numbered_canvas,
     register_fonts,
     when,
 )
+from app.reports.pdf_file import Furniture, RenderedReport, lay_out, write_pdf
+from app.reports.pdf_file import ReportCancelled as ReportCancelled  # where callers catch it
 from app.security.pdf_encryption import Aes256Encryption
 
 TEMPLATES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -83,92 +69,19 @@ CHECKS = {"verified": "Verified (matches the recorded SHA-256)",
           "failed": "FAILED (does not match the recorded SHA-256)"}
 
 
-class ReportCancelled(KestrelError):
-    """The person cancelled the export; no file was written."""
-
-
-@dataclass(frozen=True)
-class RenderedReport:
-    path: Path
-    sha256: str
-    pages: int
-
-
 def render_case_report(snapshot: CaseSnapshot, out: Path, password: str | None = None,
                        progress: Callable[[int, int], None] | None = None,
                        cancelled: Callable[[], bool] | None = None) -> RenderedReport:
     """Write the referral PDF of `snapshot` to `out` (AES-256 with `password` if given).
     `progress(done, total)` hears each incident laid out; `cancelled()` is asked before each
     incident and, when it says yes, ReportCancelled is raised and no file is left."""
-    out = Path(out)
     if snapshot.agency_template not in TEMPLATES:
         raise ValidationError(f"Choose a report for one of: {', '.join(TEMPLATES)}.")
     encrypt = Aes256Encryption(password) if password is not None else None
     register_fonts()
-    folder = out.parent
-    if not folder.is_dir():
-        raise ValidationError(f"Cannot write the report: the folder {folder} does not exist.")
-    try:
-        fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".part")
-    except OSError as exc:
-        raise ValidationError(f"Cannot write the report to {folder}: "
-                              f"{exc.strerror or 'the folder refused it'}.") from None
-    temp = Path(temp_name)
     report = CaseReport(snapshot, progress, cancelled)
-    try:
-        with os.fdopen(fd, "w+b") as fh:  # mkstemp makes it owner-only (0600)
-            pages = report.write(fh, encrypt)
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.seek(0)
-            digest = hashlib.sha256()
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-        os.replace(temp, out)
-    except BaseException as exc:
-        temp.unlink(missing_ok=True)
-        if report.was_cancelled:
-            raise ReportCancelled("The report was cancelled; no file was written.") from None
-        if isinstance(exc, OSError):
-            hint = " (is it open in another program?)" if isinstance(exc, PermissionError) \
-                else ""
-            raise ValidationError(f"Cannot write {out.name}: "
-                                  f"{exc.strerror or 'the disk refused it'}{hint}.") from None
-        raise
-    return RenderedReport(out, digest.hexdigest(), pages)
-
-
-@contextlib.contextmanager
-def _binary_streams() -> Iterator[None]:
-    """Plain Flate streams (no ASCII85 on top): a quarter smaller and faster to write."""
-    previous = rl_config.useA85
-    rl_config.useA85 = 0
-    try:
-        yield
-    finally:
-        rl_config.useA85 = previous
-
-
-class _Document(BaseDocTemplate):  # type: ignore[misc]
-    """One frame per A4 page; headings that carry `_bookmark` become the PDF outline."""
-
-    def __init__(self, target: IO[bytes], **kw: Any) -> None:
-        super().__init__(target, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), leftMargin=MARGIN_X,
-                         rightMargin=MARGIN_X, topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM,
-                         **kw)
-        frame = Frame(MARGIN_X, MARGIN_BOTTOM, FRAME_WIDTH, FRAME_HEIGHT, id="body",
-                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        self.addPageTemplates([PageTemplate("page", [frame])])
-        self._marks = 0
-
-    def afterFlowable(self, flowable: Any) -> None:
-        mark = getattr(flowable, "_bookmark", None)
-        if mark is not None:
-            title, level = mark
-            self._marks += 1
-            key = f"m{self._marks}"
-            self.canv.bookmarkPage(key)
-            self.canv.addOutlineEntry(clean(title), key, level=level, closed=level > 0)
+    return write_pdf(Path(out), lambda fh: report.write(fh, encrypt),
+                     lambda: report.was_cancelled)
 
 
 class CaseReport:
@@ -188,16 +101,11 @@ class CaseReport:
     def write(self, target: IO[bytes], encrypt: Aes256Encryption | None) -> int:
         """Lay the report out into `target`; the number of pages."""
         s = self.s
-        count: list[int] = []
-        doc = _Document(target, title=f"{clean(s.reference)} — safeguarding referral",
-                        author=clean(s.dsl), subject=f"{self.title} ({clean(s.marking)})",
-                        creator="Kestrel", keywords=[clean(s.marking), "safeguarding"],
-                        lang="en-GB", displayDocTitle=1, encrypt=encrypt)
-        canvas = numbered_canvas(s.reference, s.marking, s.school, count.append)
         self._report(0, len(s.incidents))
-        with _binary_streams():
-            doc.build(self.story(), canvasmaker=canvas)
-        return count[0]
+        return lay_out(target, self.story(), Furniture(
+            title=f"{s.reference} — safeguarding referral", author=s.dsl,
+            subject=f"{self.title} ({s.marking})", keywords=(s.marking, "safeguarding"),
+            reference=s.reference, marking=s.marking, school=s.school), encrypt)
 
     def story(self) -> list[Any]:
         builders: dict[str, Callable[[], list[Any]]] = {

@@ -18,7 +18,6 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ from app.domain.case_snapshot import (
 )
 from app.domain.categories import CATEGORY_BY_KEY
 from app.domain.detail import EvidenceInfo, IncidentDetail
-from app.errors import IntegrityError, ValidationError
+from app.errors import IntegrityError, NotFoundError, ValidationError
 from app.fileio import write_atomically
 from app.reports.case_report import render_case_report
 from app.reports.evidence_section import embeddable
@@ -40,6 +39,7 @@ from app.security.authorisation import Permission
 from app.services import cases, evidence, incident_view
 from app.services.console import Console
 from app.services.users import UserSession
+from app.version import software_version
 from db.repositories import audit_repo, incident_detail_repo
 
 TEMPLATES = {"police": "the police", "mash": "children's social care (MASH)",
@@ -104,7 +104,7 @@ def snapshot_case(console: Console, session: UserSession, case_id: int, purpose:
         generated_at=console.clock(), purpose=purpose[:500], agency_template=template,
         status=s.status.label, legal_hold=s.legal_hold, summary=case.text,
         chronology=tuple(_entry(e) for e in case.chronology), incidents=incidents,
-        custody=_custody(console, case_id, details), software_version=_version(),
+        custody=_custody(console, case_id, details), software_version=software_version(),
         audit_checkpoint=_checkpoint(console))
 
 
@@ -115,15 +115,26 @@ def _incident(console: Console, session: UserSession, d: IncidentDetail) -> Snap
         d.id, d.uuid, d.captured_at, d.received_at, d.device_name, d.app, d.window_title,
         d.url, _category(d.category_key)[0], d.severity, d.status.label, d.source,
         None if d.content_sealed else d.context, matches, d.signature_status,
-        d.library_version, tuple(_evidence(console, session, e) for e in d.evidence))
+        d.library_version, tuple(_evidence(console, session, d.id, e) for e in d.evidence))
 
 
-def _evidence(console: Console, session: UserSession, e: EvidenceInfo) -> SnapshotEvidence:
+def _evidence(console: Console, session: UserSession, incident_id: int,
+              e: EvidenceInfo) -> SnapshotEvidence:
     def withheld(reason: str) -> SnapshotEvidence:
         return SnapshotEvidence(e.kind, e.sealed_sha256, e.plaintext_sha256, e.verification,
                                 e.restricted, None, e.width, e.height, reason)
 
     if e.restricted:
+        # Never opened (nobody views it to make a report), but its sealed file is checked
+        # against its hash, so "Verified" in the report is true today, not only once.
+        problem = console.evidence.check(e.sealed_sha256) if e.verification == "verified" \
+            else None
+        if problem is not None:
+            evidence.record_failure(console, session, e.id, incident_id, problem)
+            return SnapshotEvidence(e.kind, e.sealed_sha256, e.plaintext_sha256, "failed",
+                                    True, None, e.width, e.height,
+                                    "Possible indecent imagery, withheld from every export. "
+                                    f"Its sealed file failed its check: {problem}")
         return withheld("Possible indecent imagery: withheld from every export (UKCIS "
                         "guidance). The hashes below identify the original held by the "
                         "school.")
@@ -131,11 +142,16 @@ def _evidence(console: Console, session: UserSession, e: EvidenceInfo) -> Snapsh
         return withheld("This screenshot failed its integrity check and is not reproduced.")
     try:
         opened = evidence.open_evidence(console, session, e.id)
-    except IntegrityError:
+    except (IntegrityError, NotFoundError) as exc:
+        # A file gone from the evidence folder cannot be verified either: the report says so
+        # in its place rather than the whole export failing.
+        reason = ("This screenshot's sealed file was missing from the evidence folder when the "
+                  "report was made, so it could not be verified and is not reproduced."
+                  if isinstance(exc, NotFoundError) else
+                  "This screenshot failed its integrity check when the report was made and is "
+                  "not reproduced.")
         return SnapshotEvidence(e.kind, e.sealed_sha256, e.plaintext_sha256, "failed",
-                                e.restricted, None, e.width, e.height,
-                                "This screenshot failed its integrity check when the report "
-                                "was made and is not reproduced.")
+                                e.restricted, None, e.width, e.height, reason)
     return SnapshotEvidence(e.kind, e.sealed_sha256, e.plaintext_sha256, "verified", False,
                             opened.data, opened.width, opened.height, None)
 
@@ -186,10 +202,3 @@ def _category(key: str) -> tuple[str, str]:
     """(name, colour) of a category key; the key itself in grey if it is not known."""
     info = CATEGORY_BY_KEY.get(key)
     return (info.name, info.colour) if info else (key, "#475569")
-
-
-def _version() -> str:
-    try:
-        return metadata.version("kestrel")
-    except metadata.PackageNotFoundError:
-        return "unknown"

@@ -70,8 +70,8 @@ def _open(console: Console, session: UserSession, evidence_id: int,
     incident_id, sealed_sha, plain_sha, media, width, height, restricted, kind = facts
     try:
         data = _decrypted(console, sealed_sha, plain_sha, private_key, seal_aad(uuid, kind))
-    except IntegrityError as failure:
-        _record_failure(console, session, evidence_id, incident_id, str(failure))
+    except (IntegrityError, NotFoundError) as failure:  # altered, or gone from the folder
+        record_failure(console, session, evidence_id, incident_id, str(failure))
         raise
     all_boxes = tuple((int(b[0]), int(b[1]), int(b[2]), int(b[3]))
                       for raw in boxes for b in json.loads(raw))
@@ -93,8 +93,8 @@ def _decrypted(console: Console, sealed_sha: str, plain_sha: str, private_key: X
     return data
 
 
-def _record_failure(console: Console, session: UserSession, evidence_id: int,
-                    incident_id: int, why: str) -> None:
+def record_failure(console: Console, session: UserSession, evidence_id: int,
+                   incident_id: int, why: str) -> None:
     """The file is marked failed for good (the viewer shows it so) and the finding audited."""
     with console.unit_of_work(session.actor) as uow:
         incident_detail_repo.set_verification(uow.session, evidence_id, FAILED)

@@ -18,8 +18,10 @@ from tests.perf import (
     bench_detection,
     bench_list,
     bench_ocr,
+    bench_report,
     bench_seed,
     bench_sync,
+    bench_trends,
     fuzz_schemas,
 )
 from tests.perf.common import Figure
@@ -33,6 +35,8 @@ BENCHMARKS: dict[str, Callable[[str], list[Figure]]] = {
     "fuzz": fuzz_schemas.run,
     "agent": bench_agent.run,
     "console": bench_console.run,
+    "report": bench_report.run,
+    "trends": bench_trends.run,
 }
 
 

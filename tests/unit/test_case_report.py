@@ -360,7 +360,7 @@ def test_an_unwritable_place_gives_a_clear_error_and_no_file(tmp_path: Path) -> 
 def test_a_refused_folder_or_a_full_disk_leaves_nothing(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """What a read-only folder (as seen by a non-root user) and a full disk look like."""
-    import app.reports.case_report as module
+    import app.reports.pdf_file as module  # where every report is written
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(errno.EACCES, "Permission denied")
