@@ -10,6 +10,7 @@ in memory in their `UserSession` until sign-out or the idle lock.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -109,28 +110,50 @@ def login(console: Console, username: str, password: str) -> UserSession:
 
 def _check(uow: UnitOfWork, user: StaffUser, password: str,
            now: datetime) -> UserSession | AuthenticationError:
+    failure = _refusal(uow, user, password, now, _login_audit)
+    if failure is not None:
+        return failure
+    previous = user.last_login_at
+    user.last_login_at = now
+    uow.audit("login.ok", f"user:{user.username}")
+    info = UserInfo(user.id, user.username, user.display_name, Role(user.role), previous)
+    return UserSession(info, _open_evidence_slot(uow, user, password))
+
+
+AuditStep = Callable[[UnitOfWork, str, str, dict[str, int]], None]
+
+
+def _login_audit(uow: UnitOfWork, target: str, outcome: str, details: dict[str, int]) -> None:
+    uow.audit(f"login.{outcome}", target, **details)
+
+
+def _reauth_audit(uow: UnitOfWork, target: str, outcome: str, details: dict[str, int]) -> None:
+    uow.audit("user.reauth", target, outcome=outcome, **details)
+
+
+def _refusal(uow: UnitOfWork, user: StaffUser, password: str, now: datetime,
+             audit: AuditStep) -> AuthenticationError | None:
+    """The lockout rules shared by sign-in and re-authentication: None when the password is
+    right (failures reset), else the error to raise once the unit of work has committed (so
+    the failure count and its audit record survive the refusal)."""
     target = f"user:{user.username}"
     if user.locked_until is not None and user.locked_until > now:
         seconds = int((user.locked_until - now).total_seconds()) + 1
-        uow.audit("login.refused_locked", target, seconds_left=seconds)
+        audit(uow, target, "refused_locked", {"seconds_left": seconds})
         return _locked_error(seconds)
     if not passwords.verify_password(user.password_hash, password):
         user.failed_attempts += 1
-        uow.audit("login.failed", target, failures=user.failed_attempts)
+        audit(uow, target, "failed", {"failures": user.failed_attempts})
         if user.failed_attempts < FAILURES_BEFORE_LOCK:
             return AuthenticationError(_WRONG)
         user.lockouts += 1
         user.failed_attempts = 0
         duration = min(FIRST_LOCK * 2 ** (user.lockouts - 1), MAX_LOCK)
         user.locked_until = now + duration
-        uow.audit("login.locked", target, minutes=int(duration.total_seconds() // 60))
+        audit(uow, target, "locked", {"minutes": int(duration.total_seconds() // 60)})
         return _locked_error(int(duration.total_seconds()))
-    previous = user.last_login_at
     user.failed_attempts, user.lockouts, user.locked_until = 0, 0, None
-    user.last_login_at = now
-    uow.audit("login.ok", target)
-    info = UserInfo(user.id, user.username, user.display_name, Role(user.role), previous)
-    return UserSession(info, _open_evidence_slot(uow, user, password))
+    return None
 
 
 def _locked_error(seconds: int) -> LockedOutError:
@@ -155,6 +178,30 @@ def unlock(console: Console, session: UserSession, password: str) -> UserSession
     fresh = login(console, session.user.username, password)
     session._evidence_key, session.locked = fresh._evidence_key, False
     return session
+
+
+def confirm_identity(console: Console, session: UserSession, password: str) -> None:
+    """Check the signed-in person's password again before a sensitive act (DESIGN §9: export
+    re-authenticates). The same Argon2id check and lockout as signing in, and the same answer
+    for a wrong password; every outcome is audited as `user.reauth`. Raises
+    AuthenticationError / LockedOutError / SessionLockedError; returns nothing on success.
+
+    Threading: call on the DB executor (it writes audit events)."""
+    if session.locked:
+        raise SessionLockedError("Kestrel is locked. Sign in again to continue.")
+    now = console.clock()
+    with console.unit_of_work(session.actor) as uow:
+        user = users_repo.by_username(uow.session, session.user.username)
+        if user is None or user.disabled or user.id != session.user.id:
+            passwords.verify_password(_dummy_hash(), password)
+            uow.audit("user.reauth", f"user:{session.user.username}", outcome="unknown_user")
+            failure: AuthenticationError | None = AuthenticationError(_WRONG)
+        else:
+            failure = _refusal(uow, user, password, now, _reauth_audit)
+            if failure is None:
+                uow.audit("user.reauth", f"user:{user.username}", outcome="ok")
+    if failure is not None:
+        raise failure
 
 
 def add_user(uow: UnitOfWork, username: str, display_name: str, role: Role, password: str,

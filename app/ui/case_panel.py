@@ -1,6 +1,9 @@
 """One case in full: who and what, the DSL's summary, the linked incidents, and the chronology
-— with a quick-add line at the bottom (kind, words, Ctrl+Enter) and the status and legal-hold
-actions, each asking for its reason.
+— with a quick-add line at the bottom (kind, words, Ctrl+Enter), the status and legal-hold
+actions, each asking for its reason, and "Export PDF…" (Ctrl+E) for the referral pack.
+
+Each linked incident shows a small picture of its screenshot; `CaseThumbnailList`
+(case_thumbnail_list.py) draws and loads those.
 
 Back-dated entries show both dates; a correction shows which entry it corrects, and the
 corrected entry says it was corrected (both stay: the chronology only grows).
@@ -11,7 +14,7 @@ Threading: GUI thread only; service calls go through the bridge.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -34,12 +37,13 @@ from app.domain.cases import (
     EntryDraft,
     EntryKind,
 )
-from app.domain.categories import CATEGORY_BY_KEY
 from app.services import cases
 from app.services.console import Console
 from app.services.users import UserSession
 from app.ui.bridge import ServiceBridge, user_message
-from app.ui.look import format_when, severity_text
+from app.ui.case_export_dialog import CaseExportDialog
+from app.ui.case_thumbnail_list import CaseThumbnailList
+from app.ui.look import format_when
 
 
 def entry_text(entry: CaseEntryView) -> str:
@@ -90,8 +94,7 @@ class CasePanel(QWidget):
         self.heading.setObjectName("ScreenTitle")
         self.summary = QLabel()
         self.summary.setWordWrap(True)
-        self.incidents = QListWidget()
-        self.incidents.setMaximumHeight(120)
+        self.incidents = CaseThumbnailList(bridge, console, session)
         self.chronology = QListWidget()
         self.chronology.setWordWrap(True)
         self.chronology.setAlternatingRowColors(True)
@@ -105,6 +108,10 @@ class CasePanel(QWidget):
         self.add_button = QPushButton("Add to chronology")
         self.status_button = QPushButton("Change status…")
         self.hold_button = QPushButton("Legal hold…")
+        self.export_button = QPushButton("Export PDF…")
+        self.export_button.setToolTip("The referral PDF for the police, MASH or the LADO "
+                                      "(Ctrl+E)")
+        self.export_dialog: CaseExportDialog | None = None
         self.message = QLabel()
         self.message.setObjectName("ErrorLine")
         self._lay_out()
@@ -112,6 +119,8 @@ class CasePanel(QWidget):
         self.entry.sig_submit.connect(self.add_entry)
         self.status_button.clicked.connect(self.change_status)
         self.hold_button.clicked.connect(self.toggle_hold)
+        self.export_button.clicked.connect(self.open_export)
+        QShortcut(QKeySequence("Ctrl+E"), self, self.open_export)  # only while the panel shows
         self._enable(False)
 
     def _lay_out(self) -> None:
@@ -119,6 +128,7 @@ class CasePanel(QWidget):
         actions.addWidget(self.status_button)
         actions.addWidget(self.hold_button)
         actions.addStretch(1)
+        actions.addWidget(self.export_button)
         add = QHBoxLayout()
         add.addWidget(self.kind)
         add.addWidget(self.entry, 1)
@@ -144,14 +154,7 @@ class CasePanel(QWidget):
         hold = " · LEGAL HOLD" if s.legal_hold else ""
         self.heading.setText(f"{s.reference} · {s.subject_name}{year} · {s.status.label}{hold}")
         self.summary.setText(detail.text or "No summary written yet.")
-        self.incidents.clear()
-        for i in detail.incidents:
-            name = CATEGORY_BY_KEY[i.category_key].name if i.category_key in CATEGORY_BY_KEY \
-                else i.category_key
-            lock = "  🔒 restricted imagery" if i.restricted else ""
-            self.incidents.addItem(f"#{i.id} · {format_when(i.captured_at)} · {name} · "
-                                   f"{severity_text(i.severity)} · "
-                                   f"“{i.matched_text or 'content locked'}”{lock}")
+        self.incidents.show_case(detail)
         self.chronology.clear()
         for entry in detail.chronology:
             self.chronology.addItem(entry_text(entry))
@@ -162,8 +165,18 @@ class CasePanel(QWidget):
 
     def _enable(self, on: bool) -> None:
         for widget in (self.kind, self.entry, self.add_button, self.status_button,
-                       self.hold_button):
+                       self.hold_button, self.export_button):
             widget.setEnabled(on)
+
+    def open_export(self) -> None:
+        """The export dialog for the case shown (window-modal; Esc closes it)."""
+        if self.detail is None or not self.export_button.isEnabled():
+            return
+        dialog = CaseExportDialog(self._bridge, self._console, self._session,
+                                  self.detail.summary, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.export_dialog = dialog
+        dialog.open()
 
     # --- changes ----------------------------------------------------------------------------
     def add_entry(self) -> None:

@@ -24,7 +24,7 @@ from app.ui.row_table_model import RowTableModel
 from app.ui.tables import set_column_widths, set_up_list_table
 
 CASE_COLUMNS = ("Reference", "Pupil", "Year", "Status", "Incidents", "Last entry")
-_WIDTHS = (130, 170, 50, 110, 80, 0)
+_WIDTHS = (118, 150, 44, 118, 72, 0)  # the last, "Last entry", takes what is left
 
 
 class CaseTableModel(RowTableModel[CaseSummary]):
@@ -68,7 +68,7 @@ class CasesView(QWidget):
         splitter = QSplitter()
         splitter.addWidget(self.table)
         splitter.addWidget(self.panel)
-        splitter.setSizes([560, 760])
+        splitter.setSizes([640, 760])  # room for "Last entry" at 1366 px and up
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 14, 18, 10)
         layout.addLayout(top)

@@ -1,6 +1,10 @@
 """The Cases screen on a real demo school: the demo's cases listed, one opened with its
 chronology (corrections shown beside what they correct), an entry added from the keyboard, a
-status change with its reason — and `e` on the incident list landing on the pupil's case."""
+status change with its reason — and `e` on the incident list landing on the pupil's case.
+
+Service calls the tests make themselves go through the bridge (`wait_for`), as the screens' do:
+the executor is the one writer, and opening a case or a screenshot writes an audit event.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from PySide6.QtWidgets import QInputDialog
 from app.domain.cases import CaseStatus, EntryKind
 from app.domain.enums import IncidentStatus
 from app.services import cases
+from app.ui.bridge import wait_for
 from app.ui.cases_view import CasesView
 from app.ui.main_window import MainWindow
 
@@ -17,7 +22,7 @@ TIMEOUT = 10_000
 
 
 def _cases_view(qtbot, bridge, demo_install) -> CasesView:  # type: ignore[no-untyped-def]
-    view = CasesView(bridge, demo_install.console, demo_install.sign_in("dsl"))
+    view = CasesView(bridge, demo_install.console, wait_for(bridge, demo_install.sign_in, "dsl"))
     qtbot.addWidget(view)
     view.resize(1400, 800)
     view.show()
@@ -33,7 +38,10 @@ def test_a_case_shows_its_chronology_and_takes_a_new_entry_and_a_status(
     corrected = next(r for r in range(view.model.rowCount())
                      if view.model.row_at(r).status == CaseStatus.REFERRED
                      and not view.model.row_at(r).legal_hold)
-    with qtbot.waitSignal(view.sig_case_shown, timeout=TIMEOUT):
+    wanted = view.model.row_at(corrected).id
+    # The table may take focus late and open row 0 first: wait for this case's answer.
+    with qtbot.waitSignal(view.sig_case_shown, timeout=TIMEOUT,
+                          check_params_cb=lambda case_id: case_id == wanted):
         view.table.selectRow(corrected)
     lines = [view.panel.chronology.item(i).text()
              for i in range(view.panel.chronology.count())]
@@ -61,7 +69,7 @@ def test_a_case_shows_its_chronology_and_takes_a_new_entry_and_a_status(
 
 def test_e_on_an_incident_puts_it_in_the_pupils_case_and_shows_that_case(
         qtbot, bridge, demo_install) -> None:  # type: ignore[no-untyped-def]
-    session = demo_install.sign_in("dsl")
+    session = wait_for(bridge, demo_install.sign_in, "dsl")
     window = MainWindow(demo_install.console, session, bridge)
     qtbot.addWidget(window)
     window.resize(1400, 850)
@@ -82,5 +90,5 @@ def test_e_on_an_incident_puts_it_in_the_pupils_case_and_shows_that_case(
     qtbot.waitUntil(lambda: cases_view.panel.detail is not None
                     and cases_view.panel.detail.summary.id == case_id, timeout=TIMEOUT)
     assert window.stack.currentWidget() is cases_view
-    detail = cases.view_case(demo_install.console, session, case_id)
+    detail = wait_for(bridge, cases.view_case, demo_install.console, session, case_id)
     assert incident.id in {i.id for i in detail.incidents}
