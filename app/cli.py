@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app import cli_agent, cli_cases, cli_devices
+from app import cli_agent, cli_cases, cli_devices, cli_retention
 from app.cli_common import (
     add_common,
     data_dir,
@@ -125,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     recover.set_defaults(handler=_cmd_recover)
     cli_devices.register(sub)
     cli_cases.register(sub)
+    cli_retention.register(sub)
     return parser
 
 
@@ -173,15 +174,18 @@ def _cmd_init(args: argparse.Namespace) -> int:
 def _cmd_seed(args: argparse.Namespace) -> int:
     from app.services.demo_school import create_demo_school
     from app.services.seed import seed_incidents
+    from app.services.seed_cases import add_demo_cases_if_missing
 
     root = data_dir(args, demo=True)
     started = time.perf_counter()
     progress = _progress_printer(args.incidents)
+    opened: list[str] = []  # a fresh folder's demo school opens its cases itself
     if DataPaths(root).is_initialised():
         console = open_console(args, root)
         try:
             report = seed_incidents(console, args.incidents, args.screenshots, seed=args.seed,
                                     progress=progress, workers=args.workers)
+            opened = add_demo_cases_if_missing(console)
         finally:
             console.close()
         count = report.incidents
@@ -195,6 +199,8 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     print(f"\nSeeded {count} incidents into {root} in {elapsed:.1f} s "
           f"({count / elapsed:.0f} incidents/s).")
+    if opened:
+        print(f"Opened {len(opened)} demo cases: {', '.join(opened)}.")
     return 0
 
 

@@ -23,6 +23,8 @@ class Permission(StrEnum):
     VIEW_AUDIT = "view the audit log"
     VIEW_LIBRARY = "view and try the phrase library"
     MANAGE_LIBRARY = "change the phrase library"
+    # Removing records for good is the DSL's call alone (no role but the DSL holds it).
+    APPLY_RETENTION = "remove old records under the retention policy"
 
 
 _MATRIX: dict[Role, frozenset[Permission]] = {
