@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app import cli_agent, cli_cases, cli_devices, cli_retention
+from app import cli_agent, cli_cases, cli_devices, cli_reports, cli_retention
 from app.cli_common import (
     add_common,
     data_dir,
@@ -125,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     recover.set_defaults(handler=_cmd_recover)
     cli_devices.register(sub)
     cli_cases.register(sub)
+    cli_reports.register(sub)
     cli_retention.register(sub)
     return parser
 

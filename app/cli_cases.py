@@ -31,9 +31,9 @@ def register(sub: Any) -> None:
     listing.set_defaults(handler=_cmd_list)
     cases.set_defaults(handler=lambda _a: (cases.print_usage(), 2)[1])
 
-    report = sub.add_parser("report", help="write a report PDF")
-    add_common(report)
-    kinds = report.add_subparsers(title="reports", metavar="KIND")
+
+def add_case_report(kinds: Any) -> None:
+    """`report case REF --out F.pdf` (registered by app.cli_reports beside the other reports)."""
     case = kinds.add_parser("case", help="a case's referral PDF (and its manifest.json)")
     add_common(case)
     add_sign_in(case)
@@ -48,7 +48,6 @@ def register(sub: Any) -> None:
     case.add_argument("--pdf-password-file", type=Path,
                       help="protect the PDF (AES-256) with the password in this file")
     case.set_defaults(handler=_cmd_report_case)
-    report.set_defaults(handler=lambda _a: (report.print_usage(), 2)[1])
 
 
 def _cmd_report_case(args: argparse.Namespace) -> int:

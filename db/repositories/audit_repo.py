@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, func, insert, select
 from sqlalchemy.orm import Session
 
 from db.models import AuditCheckpoint, AuditEvent, table
@@ -60,3 +60,15 @@ def recent(session: Session, limit: int, before_seq: int | None = None, *,
     if target:
         stmt = stmt.where(AuditEvent.target == target)
     return session.execute(stmt).scalars().all()
+
+
+def in_period(session: Session, action_prefix: str, since: datetime, until: datetime,
+              limit: int) -> tuple[Sequence[AuditEvent], int]:
+    """Events whose action starts with `action_prefix` in [since, until): the newest `limit`
+    of them, and how many there were. (A yearly report: a scan is acceptable here.)"""
+    where = (AuditEvent.action.startswith(action_prefix, autoescape=True),
+             AuditEvent.ts >= since, AuditEvent.ts < until)
+    rows = session.execute(select(AuditEvent).where(*where).order_by(AuditEvent.seq.desc())
+                           .limit(limit)).scalars().all()
+    total = session.execute(select(func.count()).select_from(AuditEvent).where(*where))
+    return rows, int(total.scalar_one())
