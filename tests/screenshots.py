@@ -4,8 +4,10 @@
 
 Writes screenshot-console.png (the incident list at 8 a.m., with the alert banner),
 screenshot-viewer.png (the evidence viewer with a match boxed), screenshot-timeline.png
-(a pupil's timeline) and screenshot-report.png (an evidence page of a referral PDF, rendered
-by poppler's pdftoppm). `make screenshots` runs it under Xvfb; anywhere else it uses Qt's
+(a pupil's timeline), trends.png (the headteacher's dashboard for this school year),
+screenshot-report.png (an evidence page of a referral PDF) and the first two pages of the
+governors' trend report and of the annual review pack (report-*-1.png, -2.png), PDFs rendered
+by poppler's pdftoppm. `make screenshots` runs it under Xvfb; anywhere else it uses Qt's
 offscreen platform. Only synthetic demo data is ever shown.
 """
 
@@ -53,6 +55,49 @@ def _report_page(console: object, session: object, out: Path) -> None:
                                 "-singlefile", str(pdf), str(out / "screenshot-report")],
                                check=True)
                 return
+
+
+def _trend_reports(console: object, session: object, out: Path) -> None:
+    """The first page of the governors' trend report and of the annual review pack."""
+    import shutil
+    import subprocess
+
+    from app.domain.school_time import school_year_of, today
+    from app.services import trend_reports
+
+    if shutil.which("pdftoppm") is None:
+        return
+    start, end = school_year_of(today(console.clock()))  # type: ignore[attr-defined]
+    with tempfile.TemporaryDirectory() as tmp:
+        made = {
+            "report-governors": trend_reports.governors_report(
+                console, session, start, end, Path(tmp) / "g.pdf",  # type: ignore[arg-type]
+                "Reports of bullying rose after half term, mostly in Year 9 and at lunchtime. "
+                "We have added supervised lunchtime clubs and a Year 9 assembly.\n\n"
+                "False positives stay near a third: the DSL is reviewing the library with IT."),
+            "report-review": trend_reports.review_pack(
+                console, session, None, Path(tmp) / "r.pdf")}  # type: ignore[arg-type]
+        for name, result in made.items():
+            for page in ("1", "2"):
+                subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", page, "-l", page,
+                                "-singlefile", str(result.path), str(out / f"{name}-{page}")],
+                               check=True)
+
+
+def _trends(app: object, console: object, bridge: object, out: Path) -> None:
+    """The headteacher's dashboard for this school year: small numbers show as "<5"."""
+    from app.services import users
+    from app.services.demo_school import DEMO_PASSWORD
+    from app.ui.main_window import MainWindow
+
+    head = users.login(console, "head", DEMO_PASSWORD)  # type: ignore[arg-type]
+    window = MainWindow(console, head, bridge)  # type: ignore[arg-type]
+    window.resize(1440, 900)
+    window.show()
+    view = window.views["trends"]
+    _settle(app, lambda: view.dashboard is not None)  # type: ignore[attr-defined]
+    window.grab().save(str(out / "trends.png"))
+    window.close()
 
 
 def main(out: Path) -> None:
@@ -120,13 +165,15 @@ def main(out: Path) -> None:
             _settle(app, lambda: timeline.data is not None)
             timeline.grab().save(str(out / "screenshot-timeline.png"))
             window.close()
+            _trends(app, console, bridge, out)
             _report_page(console, session, out)
+            _trend_reports(console, users.login(console, "head", DEMO_PASSWORD), out)
         finally:
             bridge.close()
             executor.shutdown(wait=True)
             console.close()
-    print(f"wrote screenshot-console.png, screenshot-viewer.png and screenshot-timeline.png "
-          f"to {out}")
+    print(f"wrote screenshot-console.png, screenshot-viewer.png, screenshot-timeline.png, "
+          f"trends.png and the report pictures to {out}")
 
 
 if __name__ == "__main__":

@@ -102,7 +102,7 @@ def dashboard(console: Console, session: UserSession, query: TrendQuery,
     session.require(Permission.VIEW_TRENDS)
     validate(query)
     hide = _suppressor(session, suppress)
-    granularity = granularity or pick_granularity(query)
+    granularity = granularity or pick_granularity(query, hide(1) is None)
     with console.reading() as db:
         ask = _Ask(db, query, reference_repo.category_ids(db))
         total = _total(ask)
@@ -129,8 +129,13 @@ def series(console: Console, session: UserSession, query: TrendQuery, name: str,
                             _suppressor(session))
 
 
-def pick_granularity(query: TrendQuery) -> Granularity:
+def pick_granularity(query: TrendQuery, suppressed: bool = False) -> Granularity:
+    """Days for a month or so, weeks for a term, months beyond. One step longer for a reader
+    who gets small numbers as "<5": a day of one category is nearly always under 5, so a
+    headteacher would see a row of "<5" and learn nothing."""
     days = (query.end - query.start).days + 1
+    if suppressed:
+        days *= 5
     if days <= 45:
         return Granularity.DAY
     return Granularity.WEEK if days <= 200 else Granularity.MONTH

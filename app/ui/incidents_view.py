@@ -194,6 +194,14 @@ class IncidentsView(QWidget):
         self._place = list_place.remember(self.table, self.model, self._news_count)
         self._query_changed(self.filters.query(), keep_place=True)
 
+    def show_query(self, query: IncidentQuery) -> None:
+        """List exactly `query` (a trend bar's incidents): the filter bar shows what it can
+        express, and the list runs the whole query, including a date range the bar has no
+        control for; the next change in the filter bar starts from the bar's controls."""
+        self.filters.apply(query)
+        self._query_changed(query)
+        self.focus_table()
+
     def notify_arrivals(self, count: int) -> None:
         """Say that incidents arrived; the list itself waits for F5 (or a click), so nothing
         moves under the DSL's cursor."""

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.dto import IncidentQuery
 from app.security.authorisation import Permission, allowed
 from app.services.console import Console
 from app.services.triage import TriageChange
@@ -41,6 +42,8 @@ from app.ui.idle_lock import IdleLock
 from app.ui.incidents_view import IncidentsView
 from app.ui.library_view import LibraryView
 from app.ui.look import format_when
+from app.ui.trend_links import describe_link
+from app.ui.trends_view import TrendsView
 
 if TYPE_CHECKING:  # the receiver (aiohttp) loads only when it runs
     from app.ui.live_sync import LiveSync
@@ -59,7 +62,7 @@ class ScreenSpec:
 SCREENS = (
     ScreenSpec("incidents", "Incidents", Permission.LIST_INCIDENTS),
     ScreenSpec("cases", "Cases", Permission.LIST_INCIDENTS),
-    ScreenSpec("trends", "Trends", Permission.VIEW_TRENDS, "Trends arrive in a later release."),
+    ScreenSpec("trends", "Trends", Permission.VIEW_TRENDS),
     ScreenSpec("devices", "Devices", Permission.MANAGE_DEVICES),
     ScreenSpec("library", "Library", Permission.VIEW_LIBRARY),
     ScreenSpec("audit", "Audit", Permission.VIEW_AUDIT),
@@ -125,7 +128,7 @@ class MainWindow(QMainWindow):
     def _builders(self) -> dict[str, Callable[[], QWidget]]:
         args = (self.bridge, self.console, self.session)
         return {"incidents": lambda: self._incidents(*args), "audit": lambda: AuditView(*args),
-                "cases": lambda: CasesView(*args),
+                "cases": lambda: CasesView(*args), "trends": lambda: self._trends(*args),
                 "library": lambda: LibraryView(*args), "devices": lambda: DevicesView(*args)}
 
     def _incidents(self, *args: object) -> IncidentsView:
@@ -133,6 +136,20 @@ class MainWindow(QMainWindow):
         view.sig_triaged.connect(self._triaged)
         view.sig_escalated.connect(self._escalated)
         return view
+
+    def _trends(self, *args: object) -> TrendsView:
+        view = TrendsView(*args)  # type: ignore[arg-type]
+        if allowed(self.session.role, Permission.LIST_INCIDENTS):
+            view.sig_show_incidents.connect(self._show_incidents)
+        return view
+
+    def _show_incidents(self, query: IncidentQuery, label: str) -> None:
+        """A trend bar clicked: the incident list, filtered to what that bar counted."""
+        view = self.incidents_view
+        if view is not None and not self.idle_lock.locked:
+            self.show_screen("incidents")
+            view.show_query(query)
+            self.statusBar().showMessage(describe_link(query, label), 15000)
 
     def _demo_banner(self) -> QLabel | None:
         if not self.console.settings.is_demo:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from tests.perf import (
     bench_agent,
     bench_console,
+    bench_dashboard,
     bench_detection,
     bench_list,
     bench_ocr,
@@ -37,6 +38,7 @@ BENCHMARKS: dict[str, Callable[[str], list[Figure]]] = {
     "console": bench_console.run,
     "report": bench_report.run,
     "trends": bench_trends.run,
+    "dashboard": bench_dashboard.run,
 }
 
 
