@@ -394,16 +394,30 @@ class TrendCount(StatusCounts, Base):
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     a: Mapped[int] = mapped_column(Integer, primary_key=True)
     b: Mapped[int] = mapped_column(Integer, primary_key=True)
+    c: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # year group, 0: not known
+
+
+class TrendCountMonth(StatusCounts, Base):
+    """`trend_counts` summed by calendar month (totals over a range read months, not days)."""
+
+    __tablename__ = "trend_counts_monthly"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # clustered by the key: range scans
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)  # day number of the 1st
+    a: Mapped[int] = mapped_column(Integer, primary_key=True)
+    b: Mapped[int] = mapped_column(Integer, primary_key=True)
+    c: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
 
 
 class TrendPhrase(StatusCounts, Base):
-    """Incidents per school day, library phrase and category, by status (top phrases)."""
+    """Incidents per school day, library phrase, category and year group, by status."""
 
     __tablename__ = "trend_phrases"
     __table_args__ = ({"sqlite_with_rowid": False},)  # clustered by the key: range scans
     day: Mapped[int] = mapped_column(Integer, primary_key=True)
     phrase_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year_group: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # 0: not known
 
 
 class TrendPhraseMonth(StatusCounts, Base):
@@ -415,6 +429,7 @@ class TrendPhraseMonth(StatusCounts, Base):
     month: Mapped[int] = mapped_column(Integer, primary_key=True)  # day number of the 1st
     phrase_key: Mapped[str] = mapped_column(String(40), primary_key=True)
     category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year_group: Mapped[int] = mapped_column(SmallInteger, primary_key=True)  # 0: not known
 
 
 class TrendDaily(StatusCounts, Base):

@@ -7,12 +7,13 @@ mirrored here, by one rule: **take the incidents out of the counts, change them,
 changed rows only, upserting into the roll-ups; the incident row itself is the only input, so
 counts can never drift from what a raw count would say (tests prove it, `rebuild` restores it).
 
-Roll-ups, each per school day (`local_day`), with one count column per status:
-- `trend_counts`, one narrow pair of dimensions per `kind` (a few thousand rows a year each):
-  c = category × severity, y = year group × category, s = source × category,
-  h = hour × category, r = review-time bucket × category (reviewed incidents only).
-- `trend_phrases`: incidents per library phrase and category (and `trend_phrases_monthly`,
-  the same by calendar month, so a year of top phrases reads months, not days).
+Roll-ups, each per school day (`local_day`) and again per calendar month (`local_month`, the
+`_monthly` tables: a year of totals reads twelve months of rows plus the part-months at either
+end), with one count column per status:
+- `trend_counts`, one narrow pair of dimensions per `kind`, with the year group as a third key
+  (`c`; the dashboard's one cross filter): c = category × severity, s = source × category,
+  h = hour of the week × category, r = review-time band × category (reviewed incidents only).
+- `trend_phrases`: incidents per library phrase, category and year group.
 - `trend_daily`: every filterable dimension at once, for filters that cross the narrow kinds.
 Counts that fall to zero stay as zero rows (removing them would cost a scan per change).
 A row per day and pair, with the statuses side by side, keeps the narrow kinds to a few rows
@@ -42,11 +43,13 @@ SOURCE_SQL = ("CASE source WHEN 'typed' THEN 0 WHEN 'screen' THEN 1 ELSE 2 END")
 REVIEW_SQL = ("CASE " + " ".join(f"WHEN review_delay_s <= {edge} THEN {i}"
                               for i, edge in enumerate(REVIEW_EDGES_S))
            + f" ELSE {len(REVIEW_EDGES_S)} END")
-KINDS: dict[str, tuple[str, str]] = {  # kind: (a, b) as SQL over incidents
+YEAR_SQL = "COALESCE(year_group, 0)"
+# The hour in the week (0 = Monday 00:00): a month's heat map needs the weekday without the day.
+WEEK_HOUR_SQL = "((local_day + 3) % 7) * 24 + local_hour"  # 1970-01-01 was a Thursday
+KINDS: dict[str, tuple[str, str]] = {  # kind: (a, b) as SQL over incidents; c is the year group
     "c": ("category_id", "severity"),
-    "y": ("COALESCE(year_group, 0)", "category_id"),
     "s": (SOURCE_SQL, "category_id"),
-    "h": ("local_hour", "category_id"),
+    "h": (WEEK_HOUR_SQL, "category_id"),
     "r": (REVIEW_SQL, "category_id"),
 }
 
@@ -55,18 +58,19 @@ def _statements(where: str, where_i: str) -> list[str]:
     """The upserts that add `:sign` × the incidents chosen by `where` (`where_i` when the
     incidents table is aliased `i`) to every roll-up."""
     out = []
-    for kind, (a, b) in KINDS.items():
-        extra = " AND review_delay_s IS NOT NULL" if kind == "r" else ""
-        out.append(_upsert("trend_counts", {"kind": f"'{kind}'", "day": "local_day", "a": a,
-                                            "b": b}, "incidents", where + extra))
+    for table, period in (("trend_counts", "day"), ("trend_counts_monthly", "month")):
+        for kind, (a, b) in KINDS.items():
+            extra = " AND review_delay_s IS NOT NULL" if kind == "r" else ""
+            out.append(_upsert(table, {"kind": f"'{kind}'", period: f"local_{period}", "a": a,
+                                       "b": b, "c": YEAR_SQL}, "incidents", where + extra))
     out.append(_upsert("trend_daily", {
         "day": "local_day", "category_id": "category_id", "severity": "severity",
-        "year_group": "COALESCE(year_group, 0)", "source": "source"}, "incidents", where))
+        "year_group": YEAR_SQL, "source": "source"}, "incidents", where))
     # An incident counts once per phrase however often the phrase matched in it.
     for table, period in (("trend_phrases_monthly", "month"), ("trend_phrases", "day")):
         out.append(_upsert(table, {
             period: f"i.local_{period}", "phrase_key": "m.phrase_key",
-            "category_id": "i.category_id"},
+            "category_id": "i.category_id", "year_group": "COALESCE(i.year_group, 0)"},
             "incidents i JOIN matches m ON m.incident_id = i.id",
             f"{where_i} AND m.phrase_key IS NOT NULL", distinct="i.id", status="i.status"))
     return out
@@ -134,7 +138,8 @@ def _by_ids(session: Session, ids: Sequence[int], sign: int) -> None:
 
 def rebuild(conn: Connection) -> None:
     """Recount every roll-up from the incidents (a migration, or a repair)."""
-    for name in ("trend_counts", "trend_phrases", "trend_phrases_monthly", "trend_daily"):
+    for name in ("trend_counts", "trend_counts_monthly", "trend_phrases",
+                 "trend_phrases_monthly", "trend_daily"):
         conn.execute(text(f"DELETE FROM {name}"))
     hi = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM incidents")).scalar_one()
     step = 200_000  # bounded temp-B-tree work per statement

@@ -1,10 +1,12 @@
 """Trend counts: one GROUP BY over the smallest roll-up that holds every dimension asked for.
 
 A question names the dimensions to group by and the ones it filters on; `grouped` picks the
-first source below that has them all — a narrow `trend_counts` kind (thousands of rows a year),
-then `trend_daily`, then the incidents themselves (correct, but a scan: only for rare crossings
-such as the hour of day filtered by year group). Every source has `day` (school-time day
-number) and `status`; `weekday` is derived from the day (0 = Monday).
+first source below that has them all — a narrow `trend_counts` kind (each with the year group),
+then `trend_daily`, then the incidents themselves (correct, but a scan: only for crossings the
+dashboard never asks, such as the hour of day filtered by severity). A question that does not
+group by day reads whole months from the monthly twin and only the part-months from the days.
+Every source has a day (school-time day number) and statuses; `weekday` (0 = Monday) comes
+from the day, or from the hour of the week in kind h.
 """
 
 from __future__ import annotations
@@ -33,16 +35,25 @@ class _Source:
     status: str = "status"
 
 
-_PHRASES = _Source("p", "trend_phrases", {"phrase": "phrase_key", "category": "category_id"})
-_PHRASE_MONTHS = _Source("pm", "trend_phrases_monthly", _PHRASES.columns, day="month")
+def _narrow(kind: str, a: str, b: str) -> tuple[_Source, _Source]:
+    """A `trend_counts` kind by day, and its twin by month."""
+    columns = {**({a: "a"} if a != "hour" else {"hour": "a % 24", "weekday": "a / 24"}),
+               b: "b", "year_group": "c"}
+    return (_Source(kind, "trend_counts", columns, f"kind = '{kind}'"),
+            _Source(kind + "m", "trend_counts_monthly", columns, f"kind = '{kind}'",
+                    day="month"))
+
+
+_PHRASE_COLUMNS = {"phrase": "phrase_key", "category": "category_id",
+                   "year_group": "year_group"}
+_PAIRS = (_narrow("c", "category", "severity"), _narrow("s", "source", "category"),
+          _narrow("h", "hour", "category"), _narrow("r", "review", "category"),
+          (_Source("p", "trend_phrases", _PHRASE_COLUMNS),
+           _Source("pm", "trend_phrases_monthly", _PHRASE_COLUMNS, day="month")))
+_MONTHLY = {day.name: month for day, month in _PAIRS}
 _EPOCH = date(1970, 1, 1)
 _SOURCES = (
-    _Source("c", "trend_counts", {"category": "a", "severity": "b"}, "kind = 'c'"),
-    _Source("y", "trend_counts", {"year_group": "a", "category": "b"}, "kind = 'y'"),
-    _Source("s", "trend_counts", {"source": "a", "category": "b"}, "kind = 's'"),
-    _Source("h", "trend_counts", {"hour": "a", "category": "b"}, "kind = 'h'"),
-    _Source("r", "trend_counts", {"review": "a", "category": "b"}, "kind = 'r'"),
-    _PHRASES,
+    *(day for day, _month in _PAIRS),
     _Source("daily", "trend_daily", {
         "category": "category_id", "severity": "severity", "year_group": "year_group",
         "source": SOURCE_SQL}),
@@ -86,13 +97,13 @@ def grouped(session: Session, group_by: Sequence[str], day_from: int, day_to: in
     chosen = [s for s in STATUS_COLUMNS if s in set(statuses)]
     if not chosen or day_to < day_from:
         return []
-    if source is not _PHRASES or {"day", "weekday"} & set(group_by):
+    monthly = _MONTHLY.get(source.name)
+    needs_days = "day" in group_by or ("weekday" in group_by and "weekday" not in source.columns)
+    first, last = _whole_months(day_from, day_to)
+    if monthly is None or needs_days or first is None or last is None:
         return _run(session, source, group_by, day_from, day_to, chosen, filters)
     # Whole months from the monthly roll-up, the part-months at either end from the daily one.
-    first, last = _whole_months(day_from, day_to)
-    if first is None or last is None:
-        return _run(session, source, group_by, day_from, day_to, chosen, filters)
-    parts = [(_PHRASE_MONTHS, first, last)]
+    parts = [(monthly, first, last)]
     if day_from < first:
         parts.append((source, day_from, first - 1))
     after = _next_month(last)
@@ -192,7 +203,7 @@ def _reorder(rows: list[tuple[Any, ...]], group_by: Sequence[str],
 def _expr(source: _Source, dimension: str) -> str:
     if dimension == "day":
         return source.day
-    if dimension == "weekday":
+    if dimension == "weekday" and "weekday" not in source.columns:
         return f"(({source.day}) + 3) % 7"  # 1970-01-01 was a Thursday
     return source.columns[dimension]
 

@@ -61,7 +61,7 @@ def _trend_counts(console: Any) -> list[int]:
     with console.reading() as db:
         return [int(n) for (n,) in db.connection().exec_driver_sql(
             "SELECT n_false_positive FROM trend_counts WHERE kind = 'c' AND n_false_positive "
-            "<> 0 ORDER BY day, a, b").all()]
+            "<> 0 ORDER BY day, a, b, c").all()]
 
 
 def _one_pupil(console: Any) -> list[int]:

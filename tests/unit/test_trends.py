@@ -126,6 +126,8 @@ def test_every_series_matches_an_independent_count_at_day_week_and_month(school)
     _check_dashboard(console, dsl, TrendQuery(date(2026, 10, 5), date(2026, 10, 11)))
     _check_dashboard(console, dsl, TrendQuery(date(2026, 9, 1), date(2026, 11, 30),
                                               include_false_positives=True))
+    # Whole months from the monthly roll-ups, the part-months at each end from the daily ones:
+    _check_dashboard(console, dsl, TrendQuery(date(2026, 8, 20), date(2026, 11, 15)))
 
 
 def test_filters_that_cross_the_narrow_roll_ups_still_count_right(school) -> None:  # type: ignore[no-untyped-def]
@@ -134,8 +136,10 @@ def test_filters_that_cross_the_narrow_roll_ups_still_count_right(school) -> Non
     year = Counter(r["year"] for r in rows).most_common(1)[0][0]
     category = Counter(r["category"] for r in rows).most_common(1)[0][0]
     severity = Counter(r["severity"] for r in rows).most_common(1)[0][0]
-    # These filters reach past the narrow roll-ups: the wide daily one, and the incidents.
-    assert trend_repo.source_for(("day", "severity"), ("year_group",)) == "daily"
+    # A year group stays in the narrow roll-ups; these reach past them, to the wide daily
+    # one and to the incidents themselves:
+    assert trend_repo.source_for(("weekday", "hour"), ("year_group", "category")) == "h"
+    assert trend_repo.source_for(("day", "source"), ("severity",)) == "daily"
     assert trend_repo.source_for(("weekday", "hour"), ("severity",)) == "raw"
     for query in (
             TrendQuery(date(2026, 8, 1), date(2026, 12, 31), year_groups=frozenset({year})),
@@ -285,7 +289,8 @@ def test_empty_inverted_and_future_ranges_say_so_and_bad_filters_are_refused(ins
 def _roll_ups(console) -> dict[str, set]:  # type: ignore[no-untyped-def,type-arg]
     out = {}
     with console.reading() as db:
-        for name in ("trend_counts", "trend_phrases", "trend_phrases_monthly", "trend_daily"):
+        for name in ("trend_counts", "trend_counts_monthly", "trend_phrases",
+                     "trend_phrases_monthly", "trend_daily"):
             out[name] = {tuple(r) for r in db.connection().exec_driver_sql(
                 f"SELECT * FROM {name}").all() if any(r[-5:])}
     return out

@@ -46,24 +46,37 @@ def upgrade() -> None:
         sa.Column('day', sa.Integer(), nullable=False),
         sa.Column('a', sa.Integer(), nullable=False),
         sa.Column('b', sa.Integer(), nullable=False),
+        sa.Column('c', sa.SmallInteger(), nullable=False),
         *_status_counts(),
-        sa.PrimaryKeyConstraint('kind', 'day', 'a', 'b'),
+        sa.PrimaryKeyConstraint('kind', 'day', 'a', 'b', 'c'),
+        sqlite_with_rowid=False)
+    op.create_table(
+        'trend_counts_monthly',
+        sa.Column('kind', sa.String(length=1), nullable=False),
+        sa.Column('month', sa.Integer(), nullable=False),
+        sa.Column('a', sa.Integer(), nullable=False),
+        sa.Column('b', sa.Integer(), nullable=False),
+        sa.Column('c', sa.SmallInteger(), nullable=False),
+        *_status_counts(),
+        sa.PrimaryKeyConstraint('kind', 'month', 'a', 'b', 'c'),
         sqlite_with_rowid=False)
     op.create_table(
         'trend_phrases',
         sa.Column('day', sa.Integer(), nullable=False),
         sa.Column('phrase_key', sa.String(length=40), nullable=False),
         sa.Column('category_id', sa.Integer(), nullable=False),
+        sa.Column('year_group', sa.SmallInteger(), nullable=False),
         *_status_counts(),
-        sa.PrimaryKeyConstraint('day', 'phrase_key', 'category_id'),
+        sa.PrimaryKeyConstraint('day', 'phrase_key', 'category_id', 'year_group'),
         sqlite_with_rowid=False)
     op.create_table(
         'trend_phrases_monthly',
         sa.Column('month', sa.Integer(), nullable=False),
         sa.Column('phrase_key', sa.String(length=40), nullable=False),
         sa.Column('category_id', sa.Integer(), nullable=False),
+        sa.Column('year_group', sa.SmallInteger(), nullable=False),
         *_status_counts(),
-        sa.PrimaryKeyConstraint('month', 'phrase_key', 'category_id'),
+        sa.PrimaryKeyConstraint('month', 'phrase_key', 'category_id', 'year_group'),
         sqlite_with_rowid=False)
     op.create_table(
         'trend_daily',
@@ -133,6 +146,7 @@ def _fill_first_review(conn: sa.Connection) -> None:
 def downgrade() -> None:
     op.drop_table('trend_daily')
     op.drop_table('trend_phrases_monthly')
+    op.drop_table('trend_counts_monthly')
     op.drop_table('trend_phrases')
     op.drop_table('trend_counts')
     with op.batch_alter_table('incidents', schema=None) as batch_op:
