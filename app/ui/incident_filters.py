@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from app.domain.categories import CATEGORIES
 from app.domain.dto import IncidentQuery
 from app.domain.enums import IncidentStatus, Severity
+from app.domain.school_time import today
 from app.ui.debounce import debounce_timer
 
 SEARCH_DEBOUNCE_MS = 300
@@ -41,6 +42,7 @@ _STATUS_CHOICES: tuple[tuple[str, tuple[IncidentStatus, ...]], ...] = (
 )
 _WHEN_CHOICES = (("Any time", None), ("Today", 0), ("Last 7 days", 7), ("Last 30 days", 30),
                  ("Last 90 days", 90))
+_RANGE = object()  # the "When" choice of a fixed range of dates (from Trends)
 _SORT_CHOICES = (("Newest first", "newest"), ("Oldest first", "oldest"),
                  ("Most severe first", "severity"))
 
@@ -74,6 +76,7 @@ class IncidentFilterBar(QWidget):
         self.mine.setToolTip("Only incidents assigned to me")
         self.mine.setVisible(user_id is not None)
         self._saved_queries: list[IncidentQuery | None] = []
+        self._range: tuple[datetime, datetime] | None = None
         self.set_saved([])
         self.status = ChoiceCombo(_STATUS_CHOICES)
         self.category = ChoiceCombo([("All categories", ()),
@@ -135,9 +138,27 @@ class IncidentFilterBar(QWidget):
             text=text or None,
             source=self.source.value(),
             year_group=self.year.value(),
-            captured_from=_since(self.when.value()),
+            captured_from=self._range[0] if self._ranged() else _since(self.when.value()),
+            captured_to=self._range[1] if self._ranged() else None,
             assignee_id=self._user_id if self.mine.isChecked() else None,
             sort=self.sort.value())
+
+    def _ranged(self) -> bool:
+        return self._range is not None and self.when.value() is _RANGE
+
+    def _show_range(self, query: IncidentQuery) -> None:
+        """A fixed range of dates (a trend bar's) becomes one more "When" choice, named by
+        its dates, until another choice replaces it."""
+        start, end = query.captured_from, query.captured_to
+        if start is None or end is None:
+            self._range = None
+            self.when.set_extra(None)
+            self.when.select_value(None)
+            return
+        self._range = (start, end)
+        first, last = today(start), today(end - timedelta(seconds=1))  # school dates
+        self.when.set_extra(f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}", _RANGE)
+        self.when.select_value(_RANGE)
 
     def set_saved(self, saved: list[tuple[str, IncidentQuery]]) -> None:
         """The saved-filter menu: built-in filters, then the user's own."""
@@ -157,7 +178,7 @@ class IncidentFilterBar(QWidget):
             self.severity.select_value(query.min_severity)
             self.source.select_value(query.source)
             self.year.select_value(query.year_group)
-            self.when.select_value(None)  # a saved filter keeps no moving "last N days"
+            self._show_range(query)  # a saved filter keeps no moving "last N days"
             self.mine.setChecked(query.assignee_id is not None
                                  and query.assignee_id == self._user_id)
             self.search.setText(query.text or "")
@@ -204,11 +225,23 @@ class ChoiceCombo(QComboBox):
     def __init__(self, choices: Sequence[tuple[str, Any]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._values = [value for _label, value in choices]
+        self._extra = False
         self.addItems([label for label, _value in choices])
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
 
     def value(self) -> Any:
         return self._values[self.currentIndex()]
+
+    def set_extra(self, label: str | None, value: Any = None) -> None:
+        """One more choice after the fixed ones (replacing any earlier one), or none."""
+        fixed = self.count() - (1 if self._extra else 0)
+        if self._extra:
+            self.removeItem(fixed)
+            self._values.pop()
+        self._extra = label is not None
+        if label is not None:
+            self.addItem(label)
+            self._values.append(value)
 
     def select_value(self, value: Any) -> None:
         """Choose the choice carrying `value`; the first choice if none does."""

@@ -69,7 +69,7 @@ def describe_link(query: IncidentQuery, label: str) -> str:
     last = (query.captured_to - timedelta(seconds=1)).astimezone(UTC)
     days = range_label(today(first), today(last))
     return (f"Showing {label}, captured {days} (from Trends; every status). "
-            "Changing a filter widens the dates again.")
+            "\"When\" in the filter bar keeps those dates until you change it.")
 
 
 

@@ -131,6 +131,15 @@ def test_a_dsl_clicking_a_category_bar_sees_that_categorys_incidents(
     first, after = utc_bounds(view.dashboard.query.start, view.dashboard.query.end)
     assert all(first <= r.captured_at < after for r in rows)
     assert f"Showing {bar.label} incidents" in window.statusBar().currentMessage()
+    # The filter bar says which dates it shows, and keeps them while another filter changes:
+    start = view.dashboard.query.start
+    assert incidents.filters.when.currentText().startswith(f"{start.day} {start:%b %Y} – ")
+    with qtbot.waitSignal(incidents.model.sig_page_loaded, timeout=LOAD_MS):
+        incidents.filters.year.select_value(9)
+    assert incidents.filters.query().captured_to == after
+    with qtbot.waitSignal(incidents.model.sig_page_loaded, timeout=LOAD_MS):
+        incidents.filters.when.select_value(None)  # "Any time" lets the dates go
+    assert incidents.filters.query().captured_to is None
 
 
 def test_a_dsl_clicking_a_time_bar_sees_that_periods_incidents_of_that_category(
