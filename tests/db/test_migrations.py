@@ -12,12 +12,13 @@ from sqlalchemy import text
 
 from db.engine import sqlcipher_engine
 from db.errors import WrongKeyError
-from db.migrate import current_revision, heads, upgrade_to_head
+from db.migrate import current_revision, heads, newest_revision, upgrade_to_head
 from db.models import Base
 
 
 def test_migrations_have_one_linear_head() -> None:
     assert len(heads()) == 1
+    assert newest_revision() == heads()[0]  # start-up reads it without importing Alembic
 
 
 def test_migrated_schema_matches_the_models_exactly(tmp_path: Path) -> None:
