@@ -64,7 +64,7 @@ class CaseThumbnailList(QListWidget):
         super().__init__(parent)
         self._bridge, self._console, self._session = bridge, console, session
         self.setIconSize(TILE)
-        self.setMaximumHeight(3 * (TILE.height() + 8) + 4)  # three rows, then scroll
+        self.setSpacing(2)
         self.thumbnails: dict[int, Thumbnail] = {}  # of the case shown, by incident id
         self._thumbnails_of: int | None = None  # the case they belong to
         self._queue: list[int] = []
@@ -88,10 +88,18 @@ class CaseThumbnailList(QListWidget):
             item.setData(Qt.ItemDataRole.UserRole, i.id)  # how an arriving picture finds it
             item.setIcon(thumbnail_icon(self.thumbnails.get(i.id)))
             self.addItem(item)
+        self._fit_rows(len(detail.incidents))
         # Already-loaded pictures are kept: re-opening them after every chronology entry
         # would fill the audit log with opens nobody made.
         self._queue = [i.id for i in detail.incidents if i.id not in self.thumbnails]
         self._timer.start()  # restarted by each case shown: flicking past opens none
+
+    def _fit_rows(self, count: int) -> None:
+        """Exactly as tall as its rows, up to three; then it scrolls (the chronology below
+        gets the rest of the height)."""
+        row = max(self.sizeHintForRow(0), TILE.height()) + 2 * self.spacing() if count else \
+            TILE.height()
+        self.setFixedHeight(min(max(count, 1), 3) * row + 2 * self.frameWidth())
 
     def _next_thumbnail(self) -> None:
         """One at a time: the next call is made when the last answer is in."""

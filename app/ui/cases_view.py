@@ -24,7 +24,7 @@ from app.ui.row_table_model import RowTableModel
 from app.ui.tables import set_column_widths, set_up_list_table
 
 CASE_COLUMNS = ("Reference", "Pupil", "Year", "Status", "Incidents", "Last entry")
-_WIDTHS = (118, 150, 44, 118, 72, 0)  # the last, "Last entry", takes what is left
+_WIDTHS = (118, 142, 44, 118, 82, 0)  # the last, "Last entry", takes what is left
 
 
 class CaseTableModel(RowTableModel[CaseSummary]):
