@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -81,12 +81,25 @@ class PhraseTable(FigureTable):
 
 
 class FalsePositiveTable(FigureTable):
-    """Per category: how many captures were marked false positives, of how many."""
+    """Per category: how many captures were marked false positives, of how many. For staff
+    who may list incidents it is also the keyboard's way through to them: Enter (or a double
+    click) on a row emits `sig_picked(category key)`, like clicking that category's bar."""
+
+    sig_picked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(("Category", "False positives", "Of", "Rate"), parent)
+        self._keys: list[str] = []
+
+    def make_pickable(self) -> None:
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setToolTip("Enter or double-click lists that category's incidents")
+        self.activated.connect(lambda index: self.sig_picked.emit(self._keys[index.row()]))
 
     def show_rates(self, rates: Sequence[FalsePositiveRate]) -> None:
+        self._keys = [r.category_key for r in rates]
         self.set_rows([(r.label, count_text(r.false_positives), count_text(r.total),
                         "—" if r.rate is None else f"{r.rate:.0%}") for r in rates])
 

@@ -180,6 +180,8 @@ class TrendsView(QWidget):
         board.severity.sig_picked.connect(self._severity_picked)
         board.by_category.sig_picked.connect(self._category_picked)
         board.by_year.sig_picked.connect(self._year_picked)
+        board.false_positives.make_pickable()  # the keyboard's route to a category's list
+        board.false_positives.sig_picked.connect(self._category_picked)
 
     def _period(self, index: int) -> tuple[date, date]:
         """The dates of the clicked bar (the status bar then says them)."""

@@ -142,6 +142,22 @@ def test_a_dsl_clicking_a_category_bar_sees_that_categorys_incidents(
     assert incidents.filters.query().captured_to is None
 
 
+def test_the_keyboard_reaches_a_categorys_incidents_from_the_false_positive_table(
+        qtbot, bridge, demo_install) -> None:  # type: ignore[no-untyped-def]
+    window, view = _open_trends(qtbot, bridge, demo_install, "dsl")
+    table = view.board.false_positives
+    row = 1
+    key = view.dashboard.false_positives[row].category_key
+    table.setFocus()
+    table.setCurrentCell(row, 0)
+    incidents = window.incidents_view
+    with qtbot.waitSignal(incidents.model.sig_page_loaded, timeout=LOAD_MS):
+        qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert window.stack.currentWidget() is incidents
+    rows = [incidents.model.row_at(r) for r in range(incidents.model.rowCount())]
+    assert rows and {r.category_key for r in rows} == {key}
+
+
 def test_a_dsl_clicking_a_time_bar_sees_that_periods_incidents_of_that_category(
         qtbot, bridge, demo_install) -> None:  # type: ignore[no-untyped-def]
     window, view = _open_trends(qtbot, bridge, demo_install, "dsl")
