@@ -16,7 +16,6 @@ from app.domain.detail import EvidenceInfo, IncidentDetail, MatchDetail, Sightin
 from app.domain.enums import IncidentStatus
 from app.errors import NotFoundError
 from app.security.authorisation import Permission
-from app.services import library
 from app.services.console import Console
 from app.services.users import UserSession
 from db.models import Evidence, Match
@@ -72,6 +71,10 @@ def _detail(console: Console, row: Any, matches: Any, evidence: Any) -> Incident
 def _matches(console: Console, matches: list[Match], fallback: str) -> tuple[MatchDetail, ...]:
     if not matches:
         return ()
+    # Imported here: the detection engine (numpy and the matcher) loads on the executor when
+    # the first incident opens, not during the console's start-up.
+    from app.services import library
+
     entries = library.library_in_force(console).library.by_id()
     out = []
     for m in matches:

@@ -20,7 +20,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.detection.matcher import Matcher
 
 from app.detection.library import (
     Library,
@@ -31,8 +34,6 @@ from app.detection.library import (
     parse_entry,
     read_exchange_csv,
 )
-from app.detection.matcher import Matcher
-from app.detection.normalise import normalise
 from app.detection.school_layer import (
     ImportPlan,
     LayeredEntry,
@@ -200,7 +201,7 @@ def add_exception(console: Console, session: UserSession, key: str,
     def decide(current: LayeredLibrary) -> _Change:
         layered = _entry_or_error(current, key)
         have = layered.entry.exceptions
-        if normalise(exception).text in {normalise(x).text for x in have}:
+        if _normalised(exception) in {_normalised(x) for x in have}:
             raise ValidationError(f"'{exception}' is already an exception of this entry.")
         if len(have) >= MAX_EXCEPTIONS:
             raise ValidationError(f"An entry holds at most {MAX_EXCEPTIONS} exceptions.")
@@ -263,6 +264,14 @@ def phrase_texts(console: Console, keys: list[str]) -> dict[str, tuple[str, str]
             if e is not None}
 
 
+def _normalised(text: str) -> str:
+    # The detection engine (numpy, the matcher) loads when a library is first compiled or
+    # compared, on the executor, not while the console starts.
+    from app.detection.normalise import normalise
+
+    return normalise(text).text
+
+
 def _current(console: Console) -> tuple[LayeredLibrary, Matcher]:
     with console.reading() as db:
         revision = library_repo.revision(db)
@@ -278,6 +287,8 @@ def _compiled_for(edits: list[SchoolEdit], revision: int) -> tuple[LayeredLibrar
             _compiled.move_to_end(cache_key)
             return _compiled[cache_key]
     layered = compose(shipped, edits, revision)
+    from app.detection.matcher import Matcher
+
     compiled = (layered, Matcher.compile(layered.in_force()))
     with _lock:
         _compiled[cache_key] = compiled
@@ -346,16 +357,16 @@ def _validated(key: str, draft: PhraseDraft) -> PhraseEntry:
     except LibraryError as exc:
         raise ValidationError(exc.reason[:1].upper() + exc.reason[1:] + ".") from None
     if entry.kind != "regex" and entry.pattern.isascii() and \
-            len(normalise(entry.pattern).text.replace(" ", "")) < 3:
+            len(_normalised(entry.pattern).replace(" ", "")) < 3:
         raise ValidationError("A pattern of one or two letters would fire on ordinary words; "
                               "use at least three.")
     return entry
 
 
 def _same_pattern(current: LayeredLibrary, category: str, pattern: str) -> LayeredEntry | None:
-    wanted = normalise(pattern).text
+    wanted = _normalised(pattern)
     return next((e for e in current.entries if e.entry.category == category
-                 and normalise(e.entry.pattern).text == wanted), None)
+                 and _normalised(e.entry.pattern) == wanted), None)
 
 
 def _next_school_key(current: LayeredLibrary) -> str:

@@ -13,6 +13,8 @@ Threading: GUI thread only; service calls go through the bridge.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -26,6 +28,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from app.ui.case_export_dialog import CaseExportDialog
 
 from app.domain.cases import (
     AGENCIES,
@@ -41,7 +46,6 @@ from app.services import cases
 from app.services.console import Console
 from app.services.users import UserSession
 from app.ui.bridge import ServiceBridge, user_message
-from app.ui.case_export_dialog import CaseExportDialog
 from app.ui.case_thumbnail_list import CaseThumbnailList
 from app.ui.look import format_when
 
@@ -172,6 +176,10 @@ class CasePanel(QWidget):
         """The export dialog for the case shown (window-modal; Esc closes it)."""
         if self.detail is None or not self.export_button.isEnabled():
             return
+        # Loaded on first use: the export pulls in reportlab and the detection engine, which
+        # the console's start-up should not pay for.
+        from app.ui.case_export_dialog import CaseExportDialog
+
         dialog = CaseExportDialog(self._bridge, self._console, self._session,
                                   self.detail.summary, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
