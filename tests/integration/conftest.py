@@ -23,3 +23,20 @@ def school(tmp_path: Path) -> list[str]:
                             "--recovery-key-out", str(tmp_path / "recovery.txt"))
     assert code == 0, err
     return common
+
+
+@pytest.fixture
+def demo_folder(tmp_path: Path) -> tuple[list[str], list[str]]:
+    """A private demo school (150 incidents, its five cases) in passphrase mode; returns the
+    common options and the demo DSL's sign-in options. Other demo staff sign in with the same
+    password file (`tmp_path / "pw"`)."""
+    from app.services.demo_school import DEMO_PASSWORD, create_demo_school
+
+    console = create_demo_school(tmp_path / "demo", incidents=150, screenshots=12,
+                                 key_mode="passphrase", passphrase=PASSPHRASE, workers=1)
+    console.close()
+    (tmp_path / "pp").write_text(PASSPHRASE + "\n")
+    (tmp_path / "pw").write_text(DEMO_PASSWORD + "\n")
+    common = ["--data-dir", str(tmp_path / "demo"), "--key-mode", "passphrase",
+              "--passphrase-file", str(tmp_path / "pp")]
+    return common, ["--user", "dsl", "--password-file", str(tmp_path / "pw")]

@@ -32,6 +32,7 @@ from app.services.install import create_install
 from app.services.seed import seed_incidents, seed_reference
 from app.services.users import UserSession
 from tests.conftest import DSL_PASSWORD, PASSPHRASE
+from tests.pdf_pages import incident_pages
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
@@ -129,17 +130,6 @@ def images(page: Any) -> dict[int, Any]:
         obj = ref.get_object()
         if obj.get("/Subtype") == "/Image":
             found[getattr(ref, "idnum", id(obj))] = obj
-    return found
-
-
-def incident_pages(pages: list[str], number: int, total: int) -> list[int]:
-    """The page indexes from 'Incident n of t' up to the next incident or section."""
-    start = next(i for i, p in enumerate(pages) if f"Incident {number} of {total} " in p)
-    found = [start]
-    for i in range(start + 1, len(pages)):
-        if re.search(rf"Incident \d+ of {total} |^\s*\d\. ", pages[i], re.MULTILINE):
-            break
-        found.append(i)
     return found
 
 

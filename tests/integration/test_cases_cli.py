@@ -4,22 +4,14 @@ legal hold) as a DSL's script sees them, and a clear error without a sign-in."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from app.services.demo_school import DEMO_PASSWORD, create_demo_school
-from tests.conftest import PASSPHRASE, run_main
+from tests.conftest import run_main
 
 
-def test_cases_list_shows_the_demo_cases_without_their_chronology(tmp_path: Path) -> None:
-    console = create_demo_school(tmp_path / "demo", incidents=150, screenshots=12,
-                                 key_mode="passphrase", passphrase=PASSPHRASE, workers=1)
-    console.close()
-    (tmp_path / "pp").write_text(PASSPHRASE + "\n")
-    (tmp_path / "pw").write_text(DEMO_PASSWORD + "\n")
-    common = ["--data-dir", str(tmp_path / "demo"), "--key-mode", "passphrase",
-              "--passphrase-file", str(tmp_path / "pp")]
-    code, out, err = run_main("cases", "list", *common, "--user", "dsl", "--password-file",
-                              str(tmp_path / "pw"), "--json")
+def test_cases_list_shows_the_demo_cases_without_their_chronology(
+        demo_folder: tuple[list[str], list[str]]) -> None:
+    common, dsl = demo_folder
+    code, out, err = run_main("cases", "list", *common, *dsl, "--json")
     assert code == 0, err
     listed = json.loads(out)
     assert len(listed) == 5
@@ -27,8 +19,7 @@ def test_cases_list_shows_the_demo_cases_without_their_chronology(tmp_path: Path
     assert sum(c["legal_hold"] for c in listed) == 1
     assert {c["status"] for c in listed} >= {"referred", "closed", "monitoring"}
     assert "Phoned mum" not in out  # references and counts, never what was written
-    code, out, err = run_main("cases", "list", *common, "--user", "dsl", "--password-file",
-                              str(tmp_path / "pw"), "--status", "closed")
+    code, out, err = run_main("cases", "list", *common, *dsl, "--status", "closed")
     assert code == 0 and out.count("KES-") == 1 and "Closed" in out
     code, _, err = run_main("cases", "list", *common)
     assert code == 1 and "--user NAME --password-file FILE" in err

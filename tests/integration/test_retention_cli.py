@@ -10,8 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.services.demo_school import DEMO_PASSWORD, create_demo_school
-from tests.conftest import PASSPHRASE, REPO, run_main
+from tests.conftest import REPO, run_main
 
 
 def _held_case(common: list[str], staff: list[str]) -> dict[str, object]:
@@ -21,15 +20,9 @@ def _held_case(common: list[str], staff: list[str]) -> dict[str, object]:
     return held  # type: ignore[no-any-return]
 
 
-def test_retention_plans_asks_applies_and_keeps_the_case_on_legal_hold(tmp_path: Path) -> None:
-    console = create_demo_school(tmp_path / "demo", incidents=150, screenshots=12,
-                                 key_mode="passphrase", passphrase=PASSPHRASE, workers=1)
-    console.close()
-    (tmp_path / "pp").write_text(PASSPHRASE + "\n")
-    (tmp_path / "pw").write_text(DEMO_PASSWORD + "\n")
-    common = ["--data-dir", str(tmp_path / "demo"), "--key-mode", "passphrase",
-              "--passphrase-file", str(tmp_path / "pp")]
-    dsl = ["--user", "dsl", "--password-file", str(tmp_path / "pw")]
+def test_retention_plans_asks_applies_and_keeps_the_case_on_legal_hold(
+        tmp_path: Path, demo_folder: tuple[list[str], list[str]]) -> None:
+    common, dsl = demo_folder
     held = _held_case(common, dsl)
 
     code, out, err = run_main("retention", "policy", *common, *dsl, "--false-positive-days",

@@ -9,7 +9,6 @@ import errno
 import hashlib
 import io
 import os
-import re
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -34,6 +33,7 @@ from app.reports.case_report import RenderedReport, ReportCancelled, render_case
 from app.reports.evidence_flowable import close_up_regions, load_image
 from app.reports.evidence_section import highlighted
 from app.reports.pdf_base import when
+from tests.pdf_pages import incident_pages
 
 HOSTILE = "<b>&</script>"
 T0 = datetime(2026, 11, 2, 9, 41, 12, tzinfo=UTC)
@@ -181,17 +181,6 @@ def _image_xobjects(page: Any) -> list[Any]:
             if x.get("/Subtype") == "/Image"]
 
 
-def _incident_pages(pages: list[str], number: int, total: int) -> list[int]:
-    """The page indexes from 'Incident n of t' up to the next incident or section."""
-    start = next(i for i, p in enumerate(pages) if f"Incident {number} of {total}" in p)
-    found = [start]
-    for i in range(start + 1, len(pages)):
-        if re.search(rf"Incident \d+ of {total}|^\s*\d\. ", pages[i], re.MULTILINE):
-            break
-        found.append(i)
-    return found
-
-
 @pytest.fixture(scope="module")
 def police(tmp_path_factory: pytest.TempPathFactory) -> tuple[CaseSnapshot, RenderedReport]:
     snap = make_snapshot("police")
@@ -242,8 +231,8 @@ def test_restricted_and_failed_screenshots_never_become_images(police) -> None: 
     _, rendered = police
     reader = PdfReader(rendered.path)
     pages = pdftotext_pages(rendered.path)
-    restricted = _incident_pages(pages, 3, 6)
-    failed = _incident_pages(pages, 5, 6)
+    restricted = incident_pages(pages, 3, 6)
+    failed = incident_pages(pages, 5, 6)
     for i in restricted + failed:
         assert _image_xobjects(reader.pages[i]) == []
     assert "withheld" in _flat(" ".join(pages[i] for i in restricted))
@@ -251,7 +240,7 @@ def test_restricted_and_failed_screenshots_never_become_images(police) -> None: 
     failed_text = _flat(" ".join(pages[i] for i in failed))
     assert "FAILED" in failed_text and "integrity check" in failed_text
     for shown in (1, 4):
-        images = [x for i in _incident_pages(pages, shown, 6)
+        images = [x for i in incident_pages(pages, shown, 6)
                   for x in _image_xobjects(reader.pages[i])]
         assert images, f"incident {shown} should show its screenshot"
     # only the two reproducible screenshots exist as images anywhere in the file
@@ -264,7 +253,7 @@ def test_screenshots_are_embedded_losslessly(police) -> None:  # type: ignore[no
     snap, rendered = police
     reader = PdfReader(rendered.path)
     pages = pdftotext_pages(rendered.path)
-    page = reader.pages[_incident_pages(pages, 1, 6)[0]]
+    page = reader.pages[incident_pages(pages, 1, 6)[0]]
     embedded = page.images[0].image
     assert embedded is not None
     original_bytes = snap.incidents[0].evidence[0].image
