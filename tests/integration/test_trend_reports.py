@@ -20,7 +20,7 @@ from app.domain.trends import TrendQuery
 from app.errors import ValidationError
 from app.services import audit_log, trend_reports, trends, users
 from app.services.demo_accounts import DEMO_PASSWORD
-from tests.conftest import PASSPHRASE, run_main
+from tests.conftest import DSL_PASSWORD, PASSPHRASE, run_main
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
                                    reason="poppler-utils (pdftotext) is not installed")
@@ -109,6 +109,23 @@ def test_the_review_pack_covers_devices_library_volumes_and_sign_off(demo,
     with pytest.raises(ValidationError, match="no school year"):
         trend_reports.review_pack(demo, head, f"{date.today().year + 2}", tmp_path / "x.pdf")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["review.pdf"]
+
+
+@needs_poppler
+def test_a_school_with_no_incidents_or_devices_yet_gets_both_reports_saying_so(
+        install, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dsl = users.login(install, "dsl", DSL_PASSWORD)
+    today = install.clock().date()
+    trend_reports.governors_report(install, dsl, today - timedelta(days=30), today,
+                                   tmp_path / "g.pdf")
+    trend_reports.review_pack(install, dsl, None, tmp_path / "r.pdf")
+    for name in ("g.pdf", "r.pdf"):
+        text = _text(tmp_path / name)
+        _pages_agree(tmp_path / name, text)
+        assert "No incidents in this range" in text
+    review = _text(tmp_path / "r.pdf")
+    line = next(ln for ln in review.splitlines() if "Devices enrolled and active" in ln)
+    assert line.split()[-1] == "0"
 
 
 def trend_reports_signers() -> tuple[str, ...]:
