@@ -59,7 +59,7 @@ def current_policy(console: Console, session: UserSession) -> RetentionPolicy:
     """The policy in force (defaults where unset); a bad setting raises ValidationError."""
     session.require(Permission.APPLY_RETENTION)
     with console.reading() as db:
-        return policy_from_settings(retention_repo.settings(db, PREFIX))
+        return policy_from_settings(settings_repo.with_prefix(db, PREFIX))
 
 
 def set_policy(console: Console, session: UserSession, policy: RetentionPolicy) -> None:
@@ -68,8 +68,8 @@ def set_policy(console: Console, session: UserSession, policy: RetentionPolicy) 
     session.require(Permission.APPLY_RETENTION)
     wanted = policy.as_settings()
     with console.unit_of_work(session.actor) as uow:
-        stray = sorted(set(retention_repo.settings(uow.session, PREFIX)) - set(wanted))
-        retention_repo.delete_settings(uow.session, stray)
+        stray = sorted(set(settings_repo.with_prefix(uow.session, PREFIX)) - set(wanted))
+        settings_repo.remove(uow.session, stray)
         for key, value in wanted.items():
             settings_repo.put(uow.session, key, value)
         uow.audit("retention.policy", "retention", **wanted, removed=stray)
@@ -79,7 +79,7 @@ def plan(console: Console, session: UserSession, now: datetime | None = None) ->
     """What a run at `now` (default: the console clock) would remove, and what it keeps back."""
     session.require(Permission.APPLY_RETENTION)
     with console.reading() as db:
-        policy = policy_from_settings(retention_repo.settings(db, PREFIX))
+        policy = policy_from_settings(settings_repo.with_prefix(db, PREFIX))
         cut = policy.cutoffs(now or console.clock())
         false_positives, fp_files = retention_repo.count_due(
             db, IncidentStatus.FALSE_POSITIVE.value, cut.false_positive)

@@ -16,7 +16,7 @@ from typing import Any
 
 from app.domain.categories import CATEGORIES, CATEGORY_BY_KEY
 from app.domain.enums import IncidentStatus
-from app.domain.school_time import day_number, day_of
+from app.domain.school_time import day_number, day_of, today
 from app.domain.trends import (
     LONGER,
     SUPPRESSED_BELOW,
@@ -112,7 +112,8 @@ def dashboard(console: Console, session: UserSession, query: TrendQuery,
                                     granularity, hide)
         parts = {name: fn(console, ask, query, granularity, hide)
                  for name, fn in SERIES.items()}
-        return Dashboard(query=query, empty_reason=empty_reason(query, _today(console), total),
+        reason = empty_reason(query, today(console.clock()), total)
+        return Dashboard(query=query, empty_reason=reason,
                          total=hide(total), suppressed=hide(1) is None,
                          comparison=comparison,
                          **parts)
@@ -146,11 +147,6 @@ def _suppressor(session: UserSession, always: bool = False) -> Hide:
     if not always and allowed(session.role, Permission.LIST_INCIDENTS):
         return lambda n: n
     return lambda n: None if 0 < n < SUPPRESSED_BELOW else n
-
-
-def _today(console: Console) -> date:
-    from app.domain.school_time import today
-    return today(console.clock())
 
 
 def _year_earlier(query: TrendQuery) -> TrendQuery:

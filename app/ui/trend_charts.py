@@ -20,12 +20,11 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QWidget
 
-from app.domain.trends import Series, TimeSeries
+from app.domain.trends import Series, TimeSeries, next_period
 from app.ui.trend_links import (
     SUPPRESSED_TEXT,
     date_ticks,
     describe_period,
-    period_after,
     timestamp,
 )
 from app.ui.trend_plot import (
@@ -80,7 +79,7 @@ class StackedBarChart(TrendPlot):
         self.data, self.comparison = data, comparison
         if not same_periods:  # the bars' places and the date labels stay for the same dates
             starts = list(data.periods)
-            ends = [period_after(p, data.granularity) for p in starts]
+            ends = [next_period(p, data.granularity) for p in starts]
             left = np.array([timestamp(p) for p in starts])
             span = np.array([timestamp(e) for e in ends]) - left
             self._left, self._width = left + span * (1 - _FILL) / 2, span * _FILL

@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 from app.domain.dto import IncidentQuery
 from app.domain.school_time import today, utc_bounds
 from app.domain.trends import Granularity, Series, TimeSeries, TrendQuery, count_text
-from app.domain.trends import next_period as period_after  # noqa: F401  (the charts' name)
 
 SUPPRESSED_TEXT = "<5"
 MINOR_TICKS_UP_TO = 60  # a tick under every bar, while they are few enough to see

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, 
 from app.domain.categories import CATEGORY_BY_KEY
 from app.domain.dto import IncidentQuery
 from app.domain.school_time import today
-from app.domain.trends import Dashboard, TrendQuery
+from app.domain.trends import Dashboard, TrendQuery, next_period
 from app.security.authorisation import Permission, allowed
 from app.services import trends
 from app.services.console import Console
@@ -36,7 +36,6 @@ from app.ui.trend_links import (
     SUPPRESSED_NOTE,
     count_text,
     incidents_for,
-    period_after,
     range_label,
 )
 
@@ -188,7 +187,7 @@ class TrendsView(QWidget):
         assert self.dashboard is not None
         series = self.dashboard.over_time
         start = series.periods[index]
-        return start, period_after(start, series.granularity) - timedelta(days=1)
+        return start, next_period(start, series.granularity) - timedelta(days=1)
 
     def _time_picked(self, index: int, key: str) -> None:
         self._emit(incidents_for(self._query(), category=key, period=self._period(index)),

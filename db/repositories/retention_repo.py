@@ -41,7 +41,6 @@ from db.models import (
     IncidentManifest,
     IncidentNote,
     Match,
-    SettingRow,
 )
 from db.repositories import rollup_repo
 from db.types import from_micros
@@ -70,16 +69,6 @@ class ClosedCase:
     legal_hold: bool
     closed_at: datetime
     touched_at: datetime  # newest chronology entry or linked incident
-
-
-def settings(session: Session, prefix: str) -> dict[str, str]:
-    return {str(k): str(v) for k, v in session.execute(
-        select(SettingRow.key, SettingRow.value).where(SettingRow.key.startswith(prefix)))}
-
-
-def delete_settings(session: Session, keys: Sequence[str]) -> None:
-    if keys:
-        session.execute(delete(SettingRow).where(SettingRow.key.in_(list(keys))))
 
 
 # --- incidents in no case -------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from db.models import SettingRow
@@ -20,3 +22,14 @@ def put(session: Session, key: str, value: str) -> None:
     else:
         row.value = value
     session.flush()
+
+
+def with_prefix(session: Session, prefix: str) -> dict[str, str]:
+    """Every setting whose key starts with `prefix` (e.g. "retention.")."""
+    return {str(k): str(v) for k, v in session.execute(
+        select(SettingRow.key, SettingRow.value).where(SettingRow.key.startswith(prefix)))}
+
+
+def remove(session: Session, keys: Sequence[str]) -> None:
+    if keys:
+        session.execute(delete(SettingRow).where(SettingRow.key.in_(list(keys))))

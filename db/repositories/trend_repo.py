@@ -206,11 +206,3 @@ def _expr(source: _Source, dimension: str) -> str:
     if dimension == "weekday" and "weekday" not in source.columns:
         return f"(({source.day}) + 3) % 7"  # 1970-01-01 was a Thursday
     return source.columns[dimension]
-
-
-def bounds(session: Session) -> tuple[int, int] | None:
-    """The first and last school day holding any incident, or None for a school with none."""
-    total = " + ".join(STATUS_COLUMNS.values())
-    row = session.connection().execute(text(
-        f"SELECT MIN(day), MAX(day) FROM trend_counts WHERE kind = 'c' AND {total} > 0")).one()
-    return None if row[0] is None else (int(row[0]), int(row[1]))

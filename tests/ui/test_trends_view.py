@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 
 from app.domain.categories import CATEGORY_BY_KEY
 from app.domain.school_time import today, utc_bounds
-from app.domain.trends import Granularity, TrendQuery
+from app.domain.trends import Granularity, TrendQuery, next_period
 from app.services import trends
 from app.ui.main_window import MainWindow
-from app.ui.trend_links import count_text, incidents_for, period_after
+from app.ui.trend_links import count_text, incidents_for
 from app.ui.trends_view import TrendsView
 
 LOAD_MS = 15_000
@@ -313,12 +313,12 @@ def test_a_category_filter_narrows_every_chart_to_that_category(
 
 def test_a_bar_stands_for_its_period_clipped_to_the_range_in_school_time() -> None:
     query = TrendQuery(date(2026, 10, 14), date(2026, 11, 30), categories=frozenset({"drugs"}))
-    week = (date(2026, 10, 12), period_after(date(2026, 10, 12), Granularity.WEEK)
+    week = (date(2026, 10, 12), next_period(date(2026, 10, 12), Granularity.WEEK)
             - timedelta(days=1))
     asked = incidents_for(query, period=week)
     assert asked.category_keys == ("drugs",)
     # mid-October is summer time in London: a school day starts at 23:00 UTC the day before
     assert asked.captured_from == datetime(2026, 10, 13, 23, 0, tzinfo=UTC)
     assert asked.captured_to == datetime(2026, 10, 18, 23, 0, tzinfo=UTC)
-    assert period_after(date(2027, 1, 1), Granularity.MONTH) == date(2027, 2, 1)
+    assert next_period(date(2027, 1, 1), Granularity.MONTH) == date(2027, 2, 1)
     assert count_text(None) == "<5" and count_text(1204) == "1,204"
